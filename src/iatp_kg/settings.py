@@ -1,0 +1,70 @@
+"""One Settings object, read once from the environment (prefix ``IATP_KG_``) and passed down.
+
+Every setting is documented in the README; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_store_dir() -> Path:
+    """``$XDG_DATA_HOME/iatp-kg/store``, i.e. ``~/.local/share/iatp-kg/store`` by default."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "iatp-kg" / "store"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IATP_KG_", extra="ignore")
+
+    store_dir: Path = Field(default_factory=default_store_dir)
+    """Where the on-disk Oxigraph store lives."""
+
+    base_iri: str = "https://w3id.org/iatp/"
+    """Public base of every persistent IRI (ontology, data, graphs)."""
+
+    admin_token: SecretStr | None = None
+    """Bearer token for writes (/update, /store, editors). Unset: writes are disabled (403)."""
+
+    query_timeout: float = 30.0
+    """Seconds a query may run before its worker is killed and the client gets 503."""
+
+    query_workers: int = 2
+    """Worker processes that evaluate queries (each can be killed at the time limit)."""
+
+    max_body_bytes: int = 1_000_000
+    """Largest request body accepted, in bytes (413 above)."""
+
+    max_result_bytes: int = 200_000_000
+    """Largest result a query may stream, in bytes; past it the connection is aborted."""
+
+    union_default_graph: bool = True
+    """Query the union of the public named graphs as the default graph (like Fuseki's tdb:unionDefaultGraph)."""
+
+    service_allowlist: list[str] = Field(default_factory=list)
+    """SPARQL endpoints SERVICE may call. Empty by default: SERVICE is refused."""
+
+    rate_limit_per_minute: int | None = None
+    """Optional per-client request limit; past it the answer is 429 with Retry-After."""
+
+    seed_on_start: bool = True
+    """On first start over an empty store, ingest the bundled seed pipelines."""
+
+    @property
+    def ontology_ns(self) -> str:
+        return self.base_iri + "ontology#"
+
+    @property
+    def id_base(self) -> str:
+        return self.base_iri + "id/"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings(...)`` instead."""
+    return Settings()

@@ -1,0 +1,259 @@
+"""The only module that talks to the triple store.
+
+It is kept narrow (query, update, atomic graph writes, quads, dump, backup) so that a remote
+SPARQL 1.1 server could stand behind the same interface. It knows nothing of HTTP or SHACL.
+
+>>> store = Store.in_memory()
+>>> store.replace_graphs({"https://example.org/g": [
+...     Quad(NamedNode("https://example.org/s"), NamedNode("https://example.org/p"),
+...          Literal("o"), NamedNode("https://example.org/g"))]})
+>>> len(store)
+1
+>>> store.ask("ASK { GRAPH ?g { ?s ?p 'o' } }")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
+
+from iatp_kg.errors import StoreError
+from iatp_kg.namespaces import PRIVATE_GRAPH_PREFIX
+
+__all__ = [
+    "BlankNode",
+    "DefaultGraph",
+    "Literal",
+    "NamedNode",
+    "Quad",
+    "RdfFormat",
+    "Store",
+]
+
+_INSERT_CHUNK = 50_000
+
+
+class Store:
+    """An Oxigraph store, on disk (``Store.open(path)``) or in memory (``Store.in_memory()``)."""
+
+    def __init__(self, inner: ox.Store, path: Path | None, *, read_only: bool = False) -> None:
+        self._inner = inner
+        self.path = path
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        # The version changes on every write; ETags derive from it.
+        self._version = uuid.uuid4().hex[:12]
+        self._counter = 0
+        self.last_modified = time.time()
+
+    # ---- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Store:
+        p = Path(path)
+        try:
+            if read_only:
+                inner = ox.Store.read_only(str(p))
+            else:
+                p.mkdir(parents=True, exist_ok=True)
+                inner = ox.Store(str(p))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {p}: {exc}") from exc
+        return cls(inner, p, read_only=read_only)
+
+    @classmethod
+    def in_memory(cls) -> Store:
+        return cls(ox.Store(), None)
+
+    # ---- state -----------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """An opaque token that changes whenever this process writes to the store."""
+        return f"{self._version}-{self._counter}"
+
+    def _touch(self) -> None:
+        self._counter += 1
+        self.last_modified = time.time()
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def is_empty(self) -> bool:
+        return next(iter(self._inner.quads_for_pattern(None, None, None, None)), None) is None
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [g for g in self._inner.named_graphs() if isinstance(g, NamedNode)]
+
+    def public_graphs(self) -> list[NamedNode]:
+        """Named graphs a public surface may see (never the private ones)."""
+        return [g for g in self.named_graphs() if not g.value.startswith(PRIVATE_GRAPH_PREFIX)]
+
+    # ---- reading ---------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: list[NamedNode | DefaultGraph] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        union_default_graph: bool = False,
+        substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        base_iri: str | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Evaluate a SPARQL query. Raises ``SyntaxError`` for a malformed query."""
+        return self._inner.query(
+            sparql,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            use_default_graph_as_union=union_default_graph,
+            substitutions=dict(substitutions) if substitutions else None,
+            base_iri=base_iri,
+        )
+
+    def select(self, sparql: str, **kwargs) -> list[dict[str, object]]:
+        """A SELECT as a list of ``{variable: term}`` rows (unbound variables left out)."""
+        solutions = self.query(sparql, **kwargs)
+        names = [v.value for v in solutions.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+
+    def ask(self, sparql: str, **kwargs) -> bool:
+        return bool(self.query(sparql, **kwargs))
+
+    def quads(
+        self,
+        subject: NamedNode | BlankNode | None = None,
+        predicate: NamedNode | None = None,
+        obj: NamedNode | BlankNode | Literal | None = None,
+        graph: NamedNode | BlankNode | DefaultGraph | None = None,
+    ) -> Iterator[Quad]:
+        return self._inner.quads_for_pattern(subject, predicate, obj, graph)
+
+    def contains_graph(self, graph: NamedNode) -> bool:
+        return self._inner.contains_named_graph(graph)
+
+    # ---- writing (every write is one transaction) -----------------------------------------
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update as one transaction: all of it, or none of it."""
+        self._check_writable()
+        with self._lock:
+            try:
+                self._inner.update(sparql, base_iri=base_iri)
+            except OSError as exc:
+                raise StoreError(f"the store refused the write: {exc}") from exc
+            self._touch()
+
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        """Add quads in one transaction."""
+        self._check_writable()
+        with self._lock:
+            try:
+                self._inner.extend(quads)
+            except OSError as exc:
+                raise StoreError(f"the store refused the write: {exc}") from exc
+            self._touch()
+
+    def replace_graphs(self, graphs: Mapping[str | NamedNode, Iterable[Quad]]) -> None:
+        """Replace the content of each named graph, all graphs in one transaction.
+
+        The quads' own graph names are ignored: each goes to the graph it is listed under.
+        """
+        self._check_writable()
+        parts: list[str] = []
+        for name, quads in graphs.items():
+            iri = name.value if isinstance(name, NamedNode) else str(name)
+            parts.append(f"DROP SILENT GRAPH <{iri}>")
+            body = _ntriples(quads)
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{\n{body}\n}} }}")
+        if parts:
+            self.update(" ;\n".join(parts))
+
+    def drop_graphs(self, graphs: Iterable[str | NamedNode]) -> None:
+        names = [g.value if isinstance(g, NamedNode) else str(g) for g in graphs]
+        if names:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names))
+
+    def bulk_load(
+        self, path: str | os.PathLike[str], fmt: RdfFormat, graph: NamedNode | None
+    ) -> None:
+        """Fast, non-transactional load of a large file (for benchmarks and ``--bulk``)."""
+        self._check_writable()
+        with self._lock:
+            self._inner.bulk_load(path=str(path), format=fmt, to_graph=graph)
+            self._touch()
+
+    # ---- export and maintenance ------------------------------------------------------------
+    def dump(
+        self,
+        output: IO[bytes],
+        fmt: RdfFormat,
+        *,
+        graph: NamedNode | DefaultGraph | None = None,
+        graphs: Iterable[NamedNode] | None = None,
+    ) -> None:
+        """Serialise the store, one graph, or a list of graphs, streaming into ``output``."""
+        if graph is not None:
+            self._inner.dump(output, fmt, from_graph=graph)
+            return
+        selected = list(graphs) if graphs is not None else None
+        if selected is None:
+            self._inner.dump(output, fmt)
+            return
+        quads = itertools.chain.from_iterable(
+            self._inner.quads_for_pattern(None, None, None, g) for g in selected
+        )
+        ox.serialize(quads, output, fmt)
+
+    def digest(self) -> str:
+        """SHA-256 of the sorted N-Quads of the whole store: equal digests mean equal stores."""
+        lines = sorted(str(q) for q in self._inner.quads_for_pattern(None, None, None, None))
+        h = hashlib.sha256()
+        for line in lines:
+            h.update(line.encode())
+            h.update(b"\n")
+        return h.hexdigest()
+
+    def backup(self, target: str | os.PathLike[str]) -> None:
+        """An online, consistent copy of an on-disk store into a new directory."""
+        if self.path is None:
+            raise StoreError("an in-memory store cannot be backed up; dump it instead")
+        self._inner.backup(str(target))
+
+    def flush(self) -> None:
+        if not self.read_only:
+            self._inner.flush()
+
+    def optimize(self) -> None:
+        if not self.read_only:
+            self._inner.optimize()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError("this store is open read-only")
+
+
+def _ntriples(quads: Iterable[Quad]) -> str:
+    """Triples of ``quads`` as N-Triples lines (the syntax INSERT DATA accepts)."""
+    out: list[str] = []
+    for q in quads:
+        out.append(f"{q.subject} {q.predicate} {q.object} .")
+    return "\n".join(out)
+
+
+def group_by_graph(quads: Iterable[Quad]) -> dict[str, list[Quad]]:
+    """Quads grouped by their named graph IRI (the default graph under ``""``)."""
+    groups: dict[str, list[Quad]] = defaultdict(list)
+    for q in quads:
+        g = q.graph_name
+        groups[g.value if isinstance(g, NamedNode) else ""].append(q)
+    return dict(groups)
