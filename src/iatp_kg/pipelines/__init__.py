@@ -131,8 +131,8 @@ PIPELINES: dict[str, Callable[..., PipelineOutput]] = {
     "isic": _lazy("isic", "run"),
     "territories": _lazy("territories", "run"),
     "lac-initiatives": _lazy("lac_initiatives", "run"),
-    "community-of-practice": _lazy("community_of_practice", "run"),
-    "platform": _lazy("platform", "run"),
+    "community-of-practice": _lazy("hand_written", "run_community_of_practice"),
+    "platform": _lazy("hand_written", "run_platform"),
     "registry": _lazy("registry", "run"),
     "catalog": _lazy("catalog", "run"),
 }
