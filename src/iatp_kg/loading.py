@@ -99,7 +99,13 @@ def parse_file(path: Path, *, fmt: str | None = None, graph: str | None = None) 
 
 
 def _syntax_message(exc: SyntaxError) -> str:
-    return exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
+    text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
+    if "remote context" in text:
+        return (
+            "the JSON-LD document names a remote @context, and remote contexts are never "
+            "fetched; put the context inline"
+        )
+    return text
 
 
 @contextmanager
