@@ -257,6 +257,22 @@ def restore(
         raise _fail(exc) from exc
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve SPARQL, the Graph Store, REST and pages over the store (seeding an empty one)."""
+    from iatp_kg.app import serve as run_server
+
+    settings = _settings(store)
+    err.print(
+        f"iatp-kg on http://{host}:{port}/sparql  (store: {settings.store_dir})", highlight=False
+    )
+    run_server(settings, host, port)
+
+
 def main() -> None:
     app()
 

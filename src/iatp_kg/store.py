@@ -109,6 +109,7 @@ class Store:
         union_default_graph: bool = False,
         substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Evaluate a SPARQL query. Raises ``SyntaxError`` for a malformed query."""
         return self._inner.query(
@@ -118,6 +119,7 @@ class Store:
             use_default_graph_as_union=union_default_graph,
             substitutions=dict(substitutions) if substitutions else None,
             base_iri=base_iri,
+            prefixes=dict(prefixes) if prefixes else None,
         )
 
     def select(self, sparql: str, **kwargs) -> list[dict[str, object]]:

@@ -1,0 +1,160 @@
+"""create_app(settings): wires the store, the executor, the routers and the error handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from iatp_kg import __version__, http_errors
+from iatp_kg.context import AppContext
+from iatp_kg.executor import Executor
+from iatp_kg.paths import static_dir
+from iatp_kg.settings import Settings
+from iatp_kg.store import Store
+
+access_log = logging.getLogger("iatp_kg.access")
+log = logging.getLogger("iatp_kg")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+HTML_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'"
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: structured access and error logs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {"time": round(record.created, 3), "level": record.levelname, "logger": record.name}
+        if isinstance(record.msg, dict):
+            data.update(record.msg)
+        else:
+            data["message"] = record.getMessage()
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(data).decode()
+
+
+def configure_logging() -> None:
+    root = logging.getLogger("iatp_kg")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+
+
+def create_app(settings: Settings) -> FastAPI:
+    configure_logging()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = Store.open(settings.store_dir)
+        if settings.seed_on_start and store.is_empty():
+            from iatp_kg.loading import seed_store
+
+            started = time.monotonic()
+            result = seed_store(store)
+            log.info(
+                {
+                    "event": "seeded",
+                    "triples": result.triples,
+                    "seconds": round(time.monotonic() - started, 2),
+                }
+            )
+        store.flush()
+        executor = Executor(
+            settings.store_dir,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            max_result_bytes=settings.max_result_bytes,
+            union_default_graph=settings.union_default_graph,
+        )
+        await executor.start()
+        app.state.ctx = AppContext(settings, store, executor)
+        try:
+            yield
+        finally:
+            await executor.stop()
+
+    app = FastAPI(
+        title="iatp-kg",
+        version=__version__,
+        summary="Knowledge graph of territorial productive articulation initiatives (IATP) "
+        "in Latin America and the Caribbean: SPARQL 1.1, Graph Store, REST and JSON-LD.",
+        lifespan=lifespan,
+    )
+    http_errors.install(app)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        request.state.request_id = request_id
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", HTML_CSP)
+        access_log.info(
+            {
+                "event": "request",
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": request.client.host if request.client else None,
+            }
+        )
+        return response
+
+    # CORS for reads: any origin may GET, HEAD and POST queries; no credentials and no
+    # Authorization header, so a browser on another site can never write.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+        expose_headers=["ETag", "Last-Modified", "Link", "X-Request-ID"],
+        max_age=3600,
+    )
+
+    from iatp_kg.routers import graph_store, health, sparql, update
+
+    app.include_router(sparql.router)
+    app.include_router(update.router)
+    app.include_router(graph_store.router)
+    app.include_router(health.router)
+    static = static_dir()
+    static.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app under uvicorn (the ``iatp-kg serve`` command)."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        server_header=False,
+        log_level="warning",
+        access_log=False,
+    )

@@ -1,0 +1,344 @@
+"""Runs every query under the time limit and the result-size limit.
+
+pyoxigraph cannot cancel a query, so queries run in a pool of worker processes, each holding
+the on-disk store open read-only. A worker evaluates the query and serialises the result with
+Oxigraph's own serialisers, sending the bytes back in chunks. When a query passes the time
+limit its worker is killed and replaced; the other workers keep answering meanwhile.
+
+Every route that queries (SPARQL, REST, pages) goes through :class:`Executor`, so one policy
+holds everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing as mp
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, StoreError, SyntaxProblem
+
+log = logging.getLogger("iatp_kg.executor")
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term that crosses process boundaries: ``kind`` is iri, literal or bnode."""
+
+    kind: str
+    value: str
+    language: str | None = None
+    datatype: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    media_type: str
+    default_graphs: tuple[str, ...] | None = None  # the protocol's default-graph-uri
+    named_graphs: tuple[str, ...] | None = None  # the protocol's named-graph-uri
+    query_dataset: bool = False  # the query's own FROM / FROM NAMED apply
+    substitutions: tuple[tuple[str, Term], ...] = ()
+    base_iri: str | None = None
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: mp.connection.Connection
+    busy_since: float = 0.0
+    jobs: int = 0
+
+
+@dataclass
+class Executor:
+    store_path: Path
+    workers: int = 2
+    timeout: float = 30.0
+    max_result_bytes: int = 200_000_000
+    union_default_graph: bool = True
+    _idle: asyncio.Queue | None = field(default=None, init=False)
+    _all: list[_Worker] = field(default_factory=list, init=False)
+    _ctx: mp.context.BaseContext = field(
+        default_factory=lambda: mp.get_context("spawn"), init=False
+    )
+    _closed: bool = field(default=False, init=False)
+    replaced: int = field(default=0, init=False)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        started = await asyncio.gather(
+            *(asyncio.to_thread(self._spawn) for _ in range(self.workers))
+        )
+        for worker in started:
+            self._idle.put_nowait(worker)
+
+    async def stop(self) -> None:
+        self._closed = True
+        for worker in list(self._all):
+            self._kill(worker)
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=_worker_main,
+            args=(child, str(self.store_path), self.union_default_graph),
+            daemon=True,
+            name="iatp-kg-query-worker",
+        )
+        process.start()
+        child.close()
+        ready = parent.recv()  # the worker says it has opened the store
+        if ready != "ready":
+            process.kill()
+            raise StoreError(f"a query worker could not start: {ready}")
+        worker = _Worker(process, parent)
+        self._all.append(worker)
+        return worker
+
+    def _kill(self, worker: _Worker) -> None:
+        with contextlib.suppress(Exception):
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            worker.conn.close()
+        if worker in self._all:
+            self._all.remove(worker)
+
+    async def _replace(self, worker: _Worker) -> None:
+        self._kill(worker)
+        self.replaced += 1
+        if self._closed:
+            return
+        fresh = await asyncio.to_thread(self._spawn)
+        self._idle.put_nowait(fresh)
+
+    @property
+    def alive(self) -> int:
+        return sum(1 for w in self._all if w.process.is_alive())
+
+    # ---- running ----------------------------------------------------------------------------
+    async def stream(self, job: QueryJob, version: str) -> AsyncIterator[bytes]:
+        """Run ``job`` and return an iterator of result bytes.
+
+        Errors found before the first byte (syntax, time limit, busy) raise here, so they can
+        become a proper HTTP error; later ones abort the iteration.
+        """
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"all {self.workers} query workers stayed busy for {self.timeout:g} s; try again"
+            ) from None
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        thread = threading.Thread(
+            target=_pump, args=(worker, job, version, deadline, loop, queue), daemon=True
+        )
+        worker.busy_since = time.monotonic()
+        thread.start()
+        first = await queue.get()
+        if first[0] == "end":  # an empty serialisation
+            await self._finish(worker, first)
+            return _empty()
+        if first[0] != "data":
+            await self._finish(worker, first)
+            _raise(first, self.timeout)
+        return self._rest(worker, first[1], queue)
+
+    async def _rest(
+        self, worker: _Worker, first: bytes, queue: asyncio.Queue
+    ) -> AsyncIterator[bytes]:
+        sent = len(first)
+        done = None
+        try:
+            yield first
+            while True:
+                msg = await queue.get()
+                if msg[0] == "data":
+                    sent += len(msg[1])
+                    if sent > self.max_result_bytes:
+                        done = ("too_large",)
+                        raise ResultTooLarge(
+                            f"the result passed the limit of {self.max_result_bytes:,} bytes"
+                        )
+                    yield msg[1]
+                    continue
+                done = msg
+                if msg[0] != "end":
+                    _raise(msg, self.timeout)
+                return
+        finally:
+            await self._finish(worker, done)
+
+    async def _finish(self, worker: _Worker, last: tuple | None) -> None:
+        worker.jobs += 1
+        if last is not None and last[0] in ("end", "error"):
+            self._idle.put_nowait(worker)  # the worker finished cleanly and is reusable
+        else:  # timed out, too large, or the client went away mid-stream
+            await self._replace(worker)
+
+    async def collect(self, job: QueryJob, version: str) -> bytes:
+        """The whole result as bytes (for the REST facade and pages)."""
+        chunks = [chunk async for chunk in await self.stream(job, version)]
+        return b"".join(chunks)
+
+
+async def _empty() -> AsyncIterator[bytes]:
+    return
+    yield b""
+
+
+def _raise(msg: tuple, timeout: float):
+    kind = msg[0]
+    if kind == "timeout":
+        raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped")
+    if kind == "error":
+        _, category, message, line, column = msg
+        if category == "syntax":
+            raise SyntaxProblem(message, source="query", line=line, column=column)
+        if category == "bad_request":
+            raise BadRequest(message)
+        raise StoreError(f"the query failed: {message}")
+    if kind == "dead":
+        raise StoreError("the query worker stopped unexpectedly")
+    if kind == "too_large":
+        raise ResultTooLarge("the result passed the size limit")
+    raise StoreError(f"unexpected worker message {kind!r}")
+
+
+def _pump(worker: _Worker, job: QueryJob, version: str, deadline: float, loop, queue) -> None:
+    """In a thread: send the job, relay the worker's messages until the end or the deadline."""
+
+    def put(msg):
+        loop.call_soon_threadsafe(queue.put_nowait, msg)
+
+    try:
+        worker.conn.send((version, job))
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not worker.conn.poll(remaining):
+                put(("timeout",))
+                return
+            msg = worker.conn.recv()
+            put(msg)
+            if msg[0] in ("end", "error"):
+                return
+    except (EOFError, OSError, BrokenPipeError):
+        put(("dead",))
+
+
+# ---- the worker process -------------------------------------------------------------------
+class _PipeWriter:
+    """A file-like object for Oxigraph's serialisers that sends chunks down the pipe."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send(("data", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # pragma: no cover
+    import re
+
+    import pyoxigraph as ox
+
+    from iatp_kg.formats import RDF_SYNTAXES, RESULT_SYNTAXES
+    from iatp_kg.namespaces import PREFIXES
+    from iatp_kg.store import Store
+
+    rdf = {s.media_type: s.oxigraph for s in RDF_SYNTAXES}
+    results = {s.media_type: s.oxigraph for s in RESULT_SYNTAXES}
+    where = re.compile(r"at (\d+):(\d+)")
+    store, version, public = None, None, []
+    try:
+        store = Store.open(store_path, read_only=True)
+        conn.send("ready")
+    except Exception as exc:
+        conn.send(f"{type(exc).__name__}: {exc}")
+        return
+
+    def term(t: Term):
+        if t.kind == "iri":
+            return ox.NamedNode(t.value)
+        if t.kind == "bnode":
+            return ox.BlankNode(t.value)
+        if t.language:
+            return ox.Literal(t.value, language=t.language)
+        if t.datatype:
+            return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
+        return ox.Literal(t.value)
+
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        job_version, job = message
+        try:
+            if job_version != version:
+                store = Store.open(store_path, read_only=True)
+                version = job_version
+                public = store.public_graphs()
+            allowed = {g.value for g in public}
+            if job.default_graphs is not None:
+                default = [ox.NamedNode(g) for g in job.default_graphs if g in allowed]
+                named = [ox.NamedNode(g) for g in job.named_graphs or () if g in allowed]
+            elif job.named_graphs is not None:
+                default = []
+                named = [ox.NamedNode(g) for g in job.named_graphs if g in allowed]
+            elif job.query_dataset:
+                default, named = None, None  # FROM / FROM NAMED, checked public by the caller
+            else:
+                default = list(public) if union_default_graph else None
+                named = list(public)
+            result = store.query(
+                job.query,
+                default_graph=default,
+                named_graphs=named,
+                substitutions={ox.Variable(k): term(v) for k, v in job.substitutions} or None,
+                base_iri=job.base_iri,
+                prefixes=PREFIXES,
+            )
+            writer = _PipeWriter(conn)
+            if isinstance(result, ox.QueryTriples):
+                fmt = rdf.get(job.media_type)
+                if fmt is None:
+                    raise ValueError(f"a graph result cannot be written as {job.media_type}")
+                result.serialize(writer, fmt)
+            else:
+                fmt = results.get(job.media_type)
+                if fmt is None:
+                    raise ValueError(f"a table result cannot be written as {job.media_type}")
+                result.serialize(writer, fmt)
+            writer.flush()
+            conn.send(("end",))
+        except SyntaxError as exc:
+            text = str(exc)
+            m = where.search(text)
+            text = where.sub("", text, count=1).removeprefix("error ").lstrip(": ")
+            line, column = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+            conn.send(("error", "syntax", text, line, column))
+        except ValueError as exc:
+            conn.send(("error", "bad_request", str(exc), None, None))
+        except Exception as exc:
+            conn.send(("error", "internal", f"{type(exc).__name__}: {exc}", None, None))

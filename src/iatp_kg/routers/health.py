@@ -1,0 +1,25 @@
+"""Readiness and the store's size."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from iatp_kg.context import ContextDep
+from iatp_kg.responses import JSONBytesResponse as ORJSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Readiness and the store's triple count")
+async def health(ctx: ContextDep) -> ORJSONResponse:
+    workers = ctx.executor.alive
+    ready = workers > 0
+    return ORJSONResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "triples": len(ctx.store),
+            "query_workers": workers,
+            "store_version": ctx.store.version,
+        },
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,181 @@
+"""What a SPARQL request text is, without evaluating it: its form (SELECT, ASK, CONSTRUCT,
+DESCRIBE), and whether it reaches outside (SERVICE, LOAD) or names its own dataset (FROM).
+
+A lexical scan that skips IRIs, strings and comments decides quickly; only when it finds one of
+those keywords is the text parsed (rdflib's SPARQL parser) to read the IRIs involved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from iatp_kg.errors import BadRequest, Forbidden
+
+_SKIP = re.compile(
+    r"""
+      <[^<>"{}|^`\\\s]*>                      # an IRI
+    | '''(?:[^'\\]|\\.|'(?!''))*'''           # long strings
+    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+    | '(?:[^'\\\n]|\\.)*'                     # short strings
+    | "(?:[^"\\\n]|\\.)*"
+    | \#[^\n]*                                # a comment
+    """,
+    re.VERBOSE,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def keywords(text: str) -> list[str]:
+    """The bare words of ``text`` outside IRIs, strings, comments, variables and prefixed
+    names, upper-cased.
+
+    >>> keywords('SELECT * WHERE { ?service <http://x/SERVICE> "SERVICE" ; service:x 1 } # SERVICE')
+    ['SELECT', 'WHERE']
+    """
+    stripped = _SKIP.sub(" ", text)
+    words = []
+    for m in _WORD.finditer(stripped):
+        before = stripped[m.start() - 1] if m.start() else " "
+        after = stripped[m.end()] if m.end() < len(stripped) else " "
+        if before in "?$:" or after == ":" or before.isdigit():
+            continue
+        words.append(m.group(0).upper())
+    return words
+
+
+_KEYWORDS = {
+    "SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "SERVICE", "FROM", "NAMED", "LOAD",
+    "PREFIX", "BASE", "INSERT", "DELETE", "WITH", "USING", "CLEAR", "DROP", "CREATE", "ADD",
+    "MOVE", "COPY",
+}  # fmt: skip
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (raises BadRequest when none is found).
+
+    >>> query_form("PREFIX s: <http://x/> # SELECT\\nCONSTRUCT WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    """
+    for word in keywords(text):
+        if word in FORMS:
+            return word
+    raise BadRequest("the text is not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The IRIs a request names outside the default dataset."""
+
+    services: list[str] = field(default_factory=list)
+    variable_service: bool = False
+    from_default: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    loads: list[str] = field(default_factory=list)
+
+
+def _walk(node):
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list | tuple) or (
+        hasattr(node, "__iter__") and not isinstance(node, str | bytes | dict)
+    ):
+        try:
+            for value in node:
+                yield from _walk(value)
+        except TypeError:
+            return
+
+
+def reach(text: str, *, update: bool = False) -> Reach:
+    """What ``text`` reaches beyond the default dataset; parsed only when a keyword calls for it."""
+    words = set(keywords(text))
+    if not words & {"SERVICE", "FROM", "LOAD"}:
+        return Reach()
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.term import URIRef
+
+    try:
+        tree = parseUpdate(text) if update else parseQuery(text)
+    except Exception as exc:  # rdflib's grammar is narrower than Oxigraph's
+        raise BadRequest(
+            "the request uses SERVICE, FROM or LOAD in a form this server cannot check; "
+            f"it was not run ({type(exc).__name__})"
+        ) from exc
+    services, from_default, from_named, loads = [], [], [], []
+    variable = False
+    for node in _walk(tree):
+        if node.name == "ServiceGraphPattern":
+            term = node.get("term")
+            if isinstance(term, URIRef):
+                services.append(str(term))
+            else:
+                variable = True
+        elif node.name == "DatasetClause":
+            if node.get("default") is not None:
+                from_default.append(str(node.get("default")))
+            if node.get("named") is not None:
+                from_named.append(str(node.get("named")))
+        elif node.name == "Load":
+            loads.append(str(node.get("iri")))
+    return Reach(services, variable, from_default, from_named, loads)
+
+
+def check_outbound(r: Reach, allowlist: list[str]) -> None:
+    """Refuse SERVICE to endpoints off the allow-list, SERVICE with a variable, and LOAD."""
+    if r.loads:
+        raise Forbidden("LOAD is refused: this server never fetches data from the web")
+    if r.variable_service:
+        raise Forbidden("SERVICE with a variable endpoint is refused")
+    blocked = [s for s in r.services if s not in allowlist]
+    if blocked:
+        raise Forbidden(
+            f"SERVICE <{blocked[0]}> is refused: federated queries may only call the endpoints "
+            "on the IATP_KG_SERVICE_ALLOWLIST setting"
+        )
+
+
+_TOKEN = re.compile(
+    _SKIP.pattern + r"| (?P<brace>[{}]) | (?P<word>[A-Za-z_][A-Za-z0-9_]*)", re.VERBOSE
+)
+
+
+def has_dataset_clause(update: str) -> bool:
+    """True when an update names its own dataset (USING, USING NAMED or WITH).
+
+    >>> has_dataset_clause("WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    True
+    """
+    return bool({"USING", "WITH"} & set(keywords(update)))
+
+
+def inject_using(update: str, default: list[str], named: list[str]) -> str:
+    """Apply the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to every
+    DELETE/INSERT ... WHERE operation, as USING clauses placed before its WHERE.
+
+    >>> inject_using("INSERT { ?s a <t> } WHERE { ?s ?p ?o }", ["http://g"], [])
+    'INSERT { ?s a <t> } USING <http://g> WHERE { ?s ?p ?o }'
+    """
+    clause = " ".join([f"USING <{g}>" for g in default] + [f"USING NAMED <{g}>" for g in named])
+    if not clause:
+        return update
+    out, last, depth, previous = [], 0, 0, None
+    for m in _TOKEN.finditer(update):
+        if m.group("brace"):
+            depth += 1 if m.group("brace") == "{" else -1
+            previous = m.group("brace") if depth == 0 else previous
+            continue
+        word = m.group("word")
+        if word is None or depth != 0:
+            continue
+        if word.upper() == "WHERE" and previous == "}":
+            out.append(update[last : m.start()] + clause + " ")
+            last = m.start()
+        previous = word.upper()
+    out.append(update[last:])
+    return "".join(out)
