@@ -40,3 +40,87 @@ def seeded_dir(seeded_template, tmp_path) -> Path:
 
 def digest(path: Path) -> str:
     return Store.open(path, read_only=True).digest()
+
+
+# ---- a real server -------------------------------------------------------------------------
+import os  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+import httpx  # noqa: E402
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(store_dir: Path, **settings: str):
+    """Start ``iatp-kg serve`` on a free port over ``store_dir``; yield its base URL.
+
+    ``settings`` become ``IATP_KG_*`` environment variables (``query_timeout="2"``).
+    """
+    port = free_port()
+    env = {**os.environ, **{f"IATP_KG_{k.upper()}": str(v) for k, v in settings.items()}}
+    log = open(store_dir.parent / f"server-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--store", str(store_dir), "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {(store_dir.parent / f'server-{port}.log').read_text()}"
+                )
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(seeded_template, tmp_path_factory) -> str:
+    """A read-only public server over a copy of the seeded store (no admin token)."""
+    path = tmp_path_factory.mktemp("server") / "store"
+    shutil.copytree(seeded_template, path)
+    with running_server(path) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def admin_server(seeded_template, tmp_path_factory) -> str:
+    """A server with an admin token over a copy of the seeded store, for write tests."""
+    path = tmp_path_factory.mktemp("admin") / "store"
+    shutil.copytree(seeded_template, path)
+    with running_server(path, admin_token=ADMIN_TOKEN, query_timeout="20") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def scratch_server(tmp_path_factory) -> str:
+    """An admin server over an empty store that is not seeded: the W3C suites clear it."""
+    path = tmp_path_factory.mktemp("scratch") / "store"
+    with running_server(path, admin_token=ADMIN_TOKEN, seed_on_start="false") as base:
+        yield base

@@ -19,10 +19,11 @@ from iatp_kg.errors import (
     BadRequest,
     NotConforming,
     NotFound,
+    PayloadTooLarge,
     SyntaxProblem,
     UnsupportedMediaType,
 )
-from iatp_kg.formats import RDF_SYNTAXES
+from iatp_kg.formats import RDF_SYNTAXES, RdfSyntax
 from iatp_kg.namespaces import GRAPH, PRIVATE_GRAPH_PREFIX
 from iatp_kg.negotiation import ALIASES, RDF_MEDIA_TYPES, media_type_of, negotiate
 from iatp_kg.routers.protocol import read_body, single
@@ -84,21 +85,46 @@ async def read_graph(request: Request, ctx: ContextDep) -> Response:
     return Response(body, media_type=media)
 
 
-async def _parse_body(request: Request, ctx: AppContext, node) -> list[ox.Quad]:
-    media = media_type_of(request.headers.get("content-type"))
+def _syntax(content_type: str | None) -> RdfSyntax:
+    media = media_type_of(content_type)
     media = ALIASES.get(media, media)
     syntax = BY_MEDIA.get(media)
     if syntax is None:
         raise UnsupportedMediaType(
             f"Content-Type {media or '(none)'} is not an RDF syntax this store reads; "
-            f"use one of {', '.join(BY_MEDIA)}"
+            f"use one of {', '.join(BY_MEDIA)} (or multipart/form-data of those)"
         )
-    body = await read_body(request, ctx.settings.max_body_bytes)
+    return syntax
+
+
+def _parse(body: bytes, syntax: RdfSyntax, base: str, node, source: str) -> list[ox.Quad]:
     try:
-        parsed = list(ox.parse(body, syntax.oxigraph, base_iri=str(request.url).split("?")[0]))
+        parsed = list(ox.parse(body, syntax.oxigraph, base_iri=base))
     except SyntaxError as exc:
-        raise SyntaxProblem(str(exc), source="body", line=exc.lineno, column=exc.offset) from exc
+        raise SyntaxProblem(str(exc), source=source, line=exc.lineno, column=exc.offset) from exc
     return [ox.Quad(q.subject, q.predicate, q.object, node) for q in parsed]
+
+
+async def _parse_body(request: Request, ctx: AppContext, node) -> list[ox.Quad]:
+    content_type = request.headers.get("content-type")
+    base = str(request.url).split("?")[0]
+    if media_type_of(content_type) == "multipart/form-data":
+        declared = request.headers.get("content-length")
+        if not declared or not declared.isdigit() or int(declared) > ctx.settings.max_body_bytes:
+            raise PayloadTooLarge(
+                f"a multipart body needs a Content-Length of at most {ctx.settings.max_body_bytes:,} bytes"
+            )
+        quads: list[ox.Quad] = []
+        async with request.form() as form:
+            for name, part in form.multi_items():
+                if isinstance(part, str):
+                    continue
+                syntax = _syntax(part.content_type)
+                quads += _parse(await part.read(), syntax, base, node, part.filename or name)
+        return quads
+    syntax = _syntax(content_type)
+    body = await read_body(request, ctx.settings.max_body_bytes)
+    return _parse(body, syntax, base, node, "body")
 
 
 async def _validate(ctx: AppContext, quads: list[ox.Quad], replacing: str | None) -> None:
