@@ -124,3 +124,53 @@ def scratch_server(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("scratch") / "store"
     with running_server(path, admin_token=ADMIN_TOKEN, seed_on_start="false") as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def limited_server(seeded_template, tmp_path_factory) -> str:
+    """A server with a 2 s time limit and a 50 kB result limit."""
+    path = tmp_path_factory.mktemp("limited") / "store"
+    shutil.copytree(seeded_template, path)
+    with running_server(
+        path, query_timeout="2", max_result_bytes="50000", max_body_bytes="20000"
+    ) as base:
+        yield base
+
+
+class Canary:
+    """A TCP listener on localhost that records every connection made to it."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.hits = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+                self.hits += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def canary():
+    c = Canary()
+    yield c
+    c.close()

@@ -8,7 +8,7 @@ import time
 import uuid
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -57,6 +57,58 @@ def configure_logging() -> None:
         root.propagate = False
 
 
+class RequestContextMiddleware:
+    """Pure ASGI (so streamed bodies pass through untouched, and an error after the first byte
+    aborts the connection): a request id, security headers, one JSON access-log line."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = (
+            headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex[:16]
+        )
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                present = {k.lower() for k, _ in out}
+                out.append((b"x-request-id", request_id.encode()))
+                for key, value in SECURITY_HEADERS.items():
+                    if key.lower().encode() not in present:
+                        out.append((key.lower().encode(), value.encode()))
+                content_type = dict(out).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    out.append((b"content-security-policy", HTML_CSP.encode()))
+                message = {**message, "headers": out}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            client = scope.get("client")
+            access_log.info(
+                {
+                    "event": "request",
+                    "request_id": request_id,
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "client": client[0] if client else None,
+                }
+            )
+
+
 def create_app(settings: Settings) -> FastAPI:
     configure_logging()
 
@@ -99,29 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     http_errors.install(app)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next):
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = request_id
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", HTML_CSP)
-        access_log.info(
-            {
-                "event": "request",
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": request.client.host if request.client else None,
-            }
-        )
-        return response
+    app.add_middleware(RequestContextMiddleware)
 
     # CORS for reads: any origin may GET, HEAD and POST queries; no credentials and no
     # Authorization header, so a browser on another site can never write.
