@@ -1,14 +1,34 @@
-"""The SPARQL 1.1 Graph Store HTTP Protocol at /store (``?graph=IRI`` or ``?default``).
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store.
 
-Reads (GET, HEAD) of public graphs are public; private graphs are never served here. Writes
-(PUT, POST, DELETE) need the bearer token, and data is SHACL-validated first: non-conforming
-data gets 422 with the report, and nothing is written.
+Graphs are named indirectly (``/store?graph=IRI``, a relative IRI resolved against the request
+URL; ``/store?default`` for the default graph) or directly (``/store/some/path`` names the graph
+whose IRI is that request URL, query string excluded). ``/store`` alone is the whole store:
+GET returns it as a dataset (N-Quads unless the client accepts TriG or JSON-LD), POST creates a
+new graph ``.../graph/store/{uuid}`` and answers 201 with its ``Location``.
+
+Who may do what:
+
+- GET and HEAD of public graphs are public (no token needed). Private graphs (under
+  ``.../graph/private/``) are read only with the admin token; without it they answer 404, as
+  if they did not exist, and the whole-store GET leaves them out. A wrong token is 401.
+- PUT, POST and DELETE need the admin token (403 when none is configured, 401 when wrong).
+
+Writes: the body is any RDF syntax of :mod:`iatp_kg.formats`, chosen by Content-Type (415
+otherwise), or ``multipart/form-data`` whose parts are such documents; it is limited to
+``max_body_bytes`` (413) and a syntax error is 400 with line and column. Blank nodes of each
+document are fresh (a POST never merges them with existing ones). The data is SHACL-validated
+against the store before anything is written: non-conforming data is 422 with the report (JSON,
+or Turtle when the client prefers ``text/turtle``) and nothing is written. PUT replaces a graph
+in one transaction (201 when it was created, 204 otherwise); POST merges (201 when created,
+204 otherwise); DELETE drops (204, or 404 when the graph does not exist).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
+from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -31,60 +51,87 @@ from iatp_kg.validation import context_for, quads_to_graph, validate_graph
 
 router = APIRouter(tags=["Graph Store"])
 BY_MEDIA = {s.media_type: s for s in RDF_SYNTAXES}
+Target = ox.NamedNode | ox.DefaultGraph
 
 
-def target(request: Request) -> ox.NamedNode | ox.DefaultGraph | None:
-    """The graph a request names: ``?graph=IRI``, ``?default``, or None for the store itself."""
+def _request_url(request: Request) -> str:
+    return str(request.url).split("?", 1)[0]
+
+
+def target(request: Request, path: str | None = None) -> Target | None:
+    """The graph a request names: ``?graph=IRI``, ``?default``, the request URL itself (direct
+    identification, when ``path`` is given), or None for the store itself."""
     params = list(request.query_params.multi_items())
     graph = single(params, "graph")
     has_default = any(k == "default" for k, _ in params)
-    if graph is not None and has_default:
-        raise BadRequest("give either ?graph=IRI or ?default, not both")
+    if sum((graph is not None, has_default, bool(path))) > 1:
+        raise BadRequest("name one graph: ?graph=IRI, ?default, or a path under /store/")
     if has_default:
         return ox.DefaultGraph()
-    if graph is not None:
-        if not graph or any(c in graph for c in ' <>"{}|^`\\'):
-            raise BadRequest(f"?graph={graph!r} is not an IRI")
+    if path:
+        return ox.NamedNode(_request_url(request))
+    if graph is None:
+        return None
+    if not urlsplit(graph).scheme:
+        graph = urljoin(_request_url(request), graph)
+    try:
         return ox.NamedNode(graph)
-    return None
+    except ValueError as exc:
+        raise BadRequest(f"?graph={graph!r} is not an IRI: {exc}") from exc
 
 
-def _is_private(node) -> bool:
+def _is_private(node: Target) -> bool:
     return isinstance(node, ox.NamedNode) and node.value.startswith(PRIVATE_GRAPH_PREFIX)
 
 
-def _exists(ctx: AppContext, node) -> bool:
+def _is_admin(request: Request, ctx: AppContext) -> bool:
+    """True with a valid admin token, False with none; 401/403 for a token that is not valid."""
+    if request.headers.get("authorization") is None:
+        return False
+    require_admin(ctx.settings, request.headers.get("authorization"))
+    return True
+
+
+def _has_content(ctx: AppContext, node: Target) -> bool:
+    return next(iter(ctx.store.quads(None, None, None, node)), None) is not None
+
+
+def _exists(ctx: AppContext, node: Target) -> bool:
+    """Whether a graph exists; the default graph exists when it holds a triple."""
     if isinstance(node, ox.DefaultGraph):
-        return True
-    return ctx.store.contains_graph(node) and not _is_private(node)
+        return _has_content(ctx, node)
+    return ctx.store.contains_graph(node)
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
-async def read_graph(request: Request, ctx: ContextDep) -> Response:
-    node = target(request)
+# ---- reading ---------------------------------------------------------------------------------
+async def read_graph(request: Request, ctx: AppContext, path: str | None = None) -> Response:
+    node = target(request, path)
+    admin = _is_admin(request, ctx)
     media = negotiate(request.headers.get("accept"), RDF_MEDIA_TYPES)
     syntax = BY_MEDIA[media]
+    out = io.BytesIO()
     if node is None:
         if not syntax.datasets:
             media, syntax = "application/n-quads", BY_MEDIA["application/n-quads"]
-        graphs = ctx.store.public_graphs()
-    elif not _exists(ctx, node):
-        raise NotFound(f"no graph {node}")
-    import io
-
-    out = io.BytesIO()
-    if node is None:
-        ctx.store.dump(out, syntax.oxigraph, graphs=graphs)
-    else:
-        ctx.store.dump(out, syntax.oxigraph, graph=node)
-    body = out.getvalue()
-    if request.method == "HEAD":
-        return Response(
-            status_code=200, media_type=media, headers={"Content-Length": str(len(body))}
+        graphs = ctx.store.named_graphs() if admin else ctx.store.public_graphs()
+        await asyncio.to_thread(
+            ctx.store.dump, out, syntax.oxigraph, graphs=[ox.DefaultGraph(), *graphs]
         )
-    return Response(body, media_type=media)
+    else:
+        if isinstance(node, ox.NamedNode) and (
+            not ctx.store.contains_graph(node) or (_is_private(node) and not admin)
+        ):
+            raise NotFound(f"no graph {node}")
+        await asyncio.to_thread(ctx.store.dump, out, syntax.oxigraph, graph=node)
+    body = out.getvalue()
+    headers = {"Vary": "Accept, Authorization"}
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return Response(status_code=200, media_type=media, headers=headers)
+    return Response(body, media_type=media, headers=headers)
 
 
+# ---- parsing ---------------------------------------------------------------------------------
 def _syntax(content_type: str | None) -> RdfSyntax:
     media = media_type_of(content_type)
     media = ALIASES.get(media, media)
@@ -97,41 +144,64 @@ def _syntax(content_type: str | None) -> RdfSyntax:
     return syntax
 
 
-def _parse(body: bytes, syntax: RdfSyntax, base: str, node, source: str) -> list[ox.Quad]:
+def _message(exc: SyntaxError) -> str:
+    text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
+    if "remote context" in text or "LoadDocumentCallback" in text:
+        return (
+            "the JSON-LD document names a remote @context, and remote contexts are never "
+            "fetched; put the context inline"
+        )
+    return text
+
+
+def parse_document(body: bytes, syntax: RdfSyntax, base: str, node: Target, source: str):
+    """The triples of one document as quads in ``node``, each blank node made fresh."""
+    fresh: dict[str, ox.BlankNode] = {}
+
+    def term(t):
+        if isinstance(t, ox.BlankNode):
+            return fresh.setdefault(t.value, ox.BlankNode())
+        return t
+
     try:
         parsed = list(ox.parse(body, syntax.oxigraph, base_iri=base))
     except SyntaxError as exc:
-        raise SyntaxProblem(str(exc), source=source, line=exc.lineno, column=exc.offset) from exc
-    return [ox.Quad(q.subject, q.predicate, q.object, node) for q in parsed]
+        raise SyntaxProblem(
+            _message(exc), source=source, line=exc.lineno, column=exc.offset
+        ) from exc
+    except ValueError as exc:
+        raise SyntaxProblem(str(exc), source=source) from exc
+    return [ox.Quad(term(q.subject), q.predicate, term(q.object), node) for q in parsed]
 
 
-async def _parse_body(request: Request, ctx: AppContext, node) -> list[ox.Quad]:
+async def _parse_body(request: Request, ctx: AppContext, node: Target) -> list[ox.Quad]:
     content_type = request.headers.get("content-type")
-    base = str(request.url).split("?")[0]
+    base = _request_url(request)
+    limit = ctx.settings.max_body_bytes
     if media_type_of(content_type) == "multipart/form-data":
         declared = request.headers.get("content-length")
-        if not declared or not declared.isdigit() or int(declared) > ctx.settings.max_body_bytes:
-            raise PayloadTooLarge(
-                f"a multipart body needs a Content-Length of at most {ctx.settings.max_body_bytes:,} bytes"
-            )
+        if not declared or not declared.isdigit() or int(declared) > limit:
+            raise PayloadTooLarge(f"a multipart body needs a Content-Length of at most {limit:,}")
         quads: list[ox.Quad] = []
         async with request.form() as form:
             for name, part in form.multi_items():
                 if isinstance(part, str):
                     continue
                 syntax = _syntax(part.content_type)
-                quads += _parse(await part.read(), syntax, base, node, part.filename or name)
+                body = await part.read()
+                quads += parse_document(body, syntax, base, node, part.filename or name)
         return quads
     syntax = _syntax(content_type)
-    body = await read_body(request, ctx.settings.max_body_bytes)
-    return _parse(body, syntax, base, node, "body")
+    body = await read_body(request, limit)
+    return parse_document(body, syntax, base, node, "body")
 
 
-async def _validate(ctx: AppContext, quads: list[ox.Quad], replacing: str | None) -> None:
+# ---- validating ------------------------------------------------------------------------------
+async def _validate(ctx: AppContext, quads: list[ox.Quad], replacing: Target | None) -> None:
     data = quads_to_graph(quads)
+    exclude = {replacing.value} if isinstance(replacing, ox.NamedNode) else set()
 
     def check():
-        exclude = {replacing} if replacing else set()
         return validate_graph(data, context=context_for(ctx.store, data, exclude=exclude))
 
     report = await asyncio.to_thread(check)
@@ -143,62 +213,69 @@ async def _validate(ctx: AppContext, quads: list[ox.Quad], replacing: str | None
         )
 
 
-def _report_response(request: Request, exc: NotConforming) -> Response | None:
-    """A Turtle report when the client asks for Turtle (JSON goes through the error handler)."""
-    accept = request.headers.get("accept") or ""
-    if "text/turtle" in accept and "json" not in accept:
-        return Response(exc.detail.to_turtle(), status_code=422, media_type="text/turtle")
-    return None
+def _wants_turtle(request: Request) -> bool:
+    try:
+        chosen = negotiate(request.headers.get("accept"), ["application/json", "text/turtle"])
+    except Exception:
+        return False
+    return chosen == "text/turtle"
 
 
-@router.api_route("/store", methods=["PUT", "POST"], summary="Graph Store Protocol: write a graph")
-async def write_graph(request: Request, ctx: ContextDep) -> Response:
+# ---- writing ---------------------------------------------------------------------------------
+def _ntriples(quads: list[ox.Quad]) -> str:
+    out = io.BytesIO()
+    ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), out,
+                 ox.RdfFormat.N_TRIPLES)  # fmt: skip
+    return out.getvalue().decode()
+
+
+def _write(ctx: AppContext, node: Target, quads: list[ox.Quad], replace: bool) -> None:
+    """One transaction: replace or merge ``quads`` into ``node`` (creating it if needed)."""
+    if not replace and quads:
+        ctx.store.add_quads(quads)
+        return
+    name = "DEFAULT" if isinstance(node, ox.DefaultGraph) else f"GRAPH <{node.value}>"
+    parts = [f"DROP SILENT {name}"] if replace else []
+    if isinstance(node, ox.NamedNode):
+        parts.append(f"CREATE SILENT GRAPH <{node.value}>")
+    body = _ntriples(quads)
+    if body:
+        inner = body if isinstance(node, ox.DefaultGraph) else f"GRAPH <{node.value}> {{\n{body}}}"
+        parts.append(f"INSERT DATA {{\n{inner}\n}}")
+    if parts:
+        ctx.store.update(" ;\n".join(parts))
+
+
+async def write_graph(request: Request, ctx: AppContext, path: str | None = None) -> Response:
     require_admin(ctx.settings, request.headers.get("authorization"))
-    node = target(request)
-    created_location = None
+    node = target(request, path)
+    location = None
     if node is None:
         if request.method == "PUT":
-            raise BadRequest("PUT needs ?graph=IRI or ?default")
-        node = GRAPH[f"store/{uuid.uuid4().hex}"]
-        node = ox.NamedNode(str(node))
-        created_location = node.value
+            raise BadRequest("PUT needs ?graph=IRI, ?default or a graph path under /store/")
+        node = ox.NamedNode(str(GRAPH[f"store/{uuid.uuid4().hex}"]))
+        location = node.value
     quads = await _parse_body(request, ctx, node)
     replace = request.method == "PUT"
     async with ctx.write_lock:
-        existed = _exists(ctx, node) and (
-            not isinstance(node, ox.DefaultGraph)
-            or any(True for _ in ctx.store.quads(None, None, None, node))
-        )
+        existed = _exists(ctx, node)
         try:
-            await _validate(
-                ctx, quads, node.value if replace and isinstance(node, ox.NamedNode) else None
-            )
+            await _validate(ctx, quads, node if replace else None)
         except NotConforming as exc:
-            response = _report_response(request, exc)
-            if response is not None:
-                return response
+            if _wants_turtle(request):
+                return Response(exc.detail.to_turtle(), status_code=422, media_type="text/turtle")
             raise
-        if isinstance(node, ox.DefaultGraph):
-            if replace:
-                await asyncio.to_thread(ctx.store.update, "DROP SILENT DEFAULT")
-            await asyncio.to_thread(ctx.store.add_quads, quads)
-        elif replace:
-            await asyncio.to_thread(ctx.store.replace_graphs, {node.value: quads})
-        else:
-            await asyncio.to_thread(ctx.store.add_quads, quads)
-            if not quads and not ctx.store.contains_graph(node):
-                await asyncio.to_thread(ctx.store.update, f"CREATE SILENT GRAPH <{node.value}>")
-    if created_location:
-        return Response(status_code=201, headers={"Location": created_location})
+        await asyncio.to_thread(_write, ctx, node, quads, replace)
+    if location:
+        return Response(status_code=201, headers={"Location": location})
     return Response(status_code=204 if existed else 201)
 
 
-@router.delete("/store", summary="Graph Store Protocol: delete a graph")
-async def delete_graph(request: Request, ctx: ContextDep) -> Response:
+async def delete_graph(request: Request, ctx: AppContext, path: str | None = None) -> Response:
     require_admin(ctx.settings, request.headers.get("authorization"))
-    node = target(request)
+    node = target(request, path)
     if node is None:
-        raise BadRequest("DELETE needs ?graph=IRI or ?default")
+        raise BadRequest("DELETE needs ?graph=IRI, ?default or a graph path under /store/")
     async with ctx.write_lock:
         if isinstance(node, ox.DefaultGraph):
             await asyncio.to_thread(ctx.store.update, "DROP SILENT DEFAULT")
@@ -207,3 +284,34 @@ async def delete_graph(request: Request, ctx: ContextDep) -> Response:
                 raise NotFound(f"no graph {node}")
             await asyncio.to_thread(ctx.store.drop_graphs, [node])
     return Response(status_code=204)
+
+
+# ---- routes ----------------------------------------------------------------------------------
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store: read a graph")
+async def read_indirect(request: Request, ctx: ContextDep) -> Response:
+    return await read_graph(request, ctx)
+
+
+@router.api_route("/store", methods=["PUT", "POST"], summary="Graph Store: write a graph")
+async def write_indirect(request: Request, ctx: ContextDep) -> Response:
+    return await write_graph(request, ctx)
+
+
+@router.delete("/store", summary="Graph Store: delete a graph")
+async def delete_indirect(request: Request, ctx: ContextDep) -> Response:
+    return await delete_graph(request, ctx)
+
+
+@router.api_route("/store/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def read_direct(path: str, request: Request, ctx: ContextDep) -> Response:
+    return await read_graph(request, ctx, path)
+
+
+@router.api_route("/store/{path:path}", methods=["PUT", "POST"], include_in_schema=False)
+async def write_direct(path: str, request: Request, ctx: ContextDep) -> Response:
+    return await write_graph(request, ctx, path)
+
+
+@router.delete("/store/{path:path}", include_in_schema=False)
+async def delete_direct(path: str, request: Request, ctx: ContextDep) -> Response:
+    return await delete_graph(request, ctx, path)

@@ -1,13 +1,27 @@
 """SPARQL 1.1 Update at /update: one transaction per request, for token holders only.
 
-LOAD is refused (the server never fetches from the web). Updates are an expert tool: they are
-not SHACL-validated (the Graph Store Protocol at /store is); they may touch any graph,
-private ones included.
+- Requests: POST ``application/sparql-update`` (the body is the update) or POST
+  ``application/x-www-form-urlencoded`` with ``update=``; ``using-graph-uri`` and
+  ``using-named-graph-uri`` (repeatable) become USING / USING NAMED clauses of every
+  DELETE/INSERT operation (400 when the update has its own USING or WITH).
+- Who: ``Authorization: Bearer <IATP_KG_ADMIN_TOKEN>``; 403 when no token is configured, 401
+  for a missing or wrong one.
+- ``LOAD`` is refused with 400 before anything runs: the word is found by a lexical scan of
+  the text (outside IRIs, strings and comments), so the server never opens a connection for it.
+  ``SERVICE`` follows the same allow-list as /sparql.
+- A malformed update is 400 with the parser's line and column; an update that fails while
+  running (CREATE of an existing graph, DROP of a missing one without SILENT) is 400, and
+  nothing of it was written: each request is one transaction (``Store.update``). Every write
+  changes the store version, so the query workers reopen the store and ETags change.
+- Updates are an expert tool: they are NOT SHACL-validated (only the Graph Store Protocol at
+  /store validates what it writes), and they may read and write any graph, the private ones
+  under ``.../graph/private/`` included. Run ``iatp-kg validate`` after a batch of updates.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from fastapi import APIRouter, Request, Response
 
@@ -15,9 +29,29 @@ from iatp_kg.auth import require_admin
 from iatp_kg.context import ContextDep
 from iatp_kg.errors import BadRequest, StoreError, SyntaxProblem
 from iatp_kg.routers.protocol import many, protocol_params, single
-from iatp_kg.sparql_text import check_outbound, has_dataset_clause, inject_using, reach
+from iatp_kg.sparql_text import check_outbound, has_dataset_clause, inject_using, keywords, reach
 
 router = APIRouter(tags=["SPARQL"])
+_WHERE = re.compile(r"(?:error )?at (\d+):(\d+):?\s*")
+
+
+def refuse_load(text: str) -> None:
+    """400 when the update contains a LOAD operation (found lexically, never parsed or run)."""
+    if "LOAD" in keywords(text):
+        raise BadRequest(
+            "LOAD is refused: this server never fetches data from the web; "
+            "send the data itself with INSERT DATA or to the Graph Store at /store"
+        )
+
+
+def syntax_problem(exc: SyntaxError) -> SyntaxProblem:
+    """Oxigraph's 'error at LINE:COLUMN: message' as a SyntaxProblem with line and column."""
+    text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
+    m = _WHERE.search(text)
+    if m is None:
+        return SyntaxProblem(text, source="update")
+    message = (text[: m.start()] + text[m.end() :]).strip() or text
+    return SyntaxProblem(message, source="update", line=int(m.group(1)), column=int(m.group(2)))
 
 
 @router.api_route(
@@ -25,7 +59,9 @@ router = APIRouter(tags=["SPARQL"])
     methods=["GET", "POST"],
     summary="SPARQL 1.1 Update (bearer token)",
     description="POST form `update=` or `application/sparql-update`, with optional "
-    "`using-graph-uri` / `using-named-graph-uri`. Needs `Authorization: Bearer <token>`.",
+    "`using-graph-uri` / `using-named-graph-uri`. Needs `Authorization: Bearer <token>`. "
+    "Runs as one transaction; LOAD is refused; not SHACL-validated (use /store for that).",
+    status_code=204,
 )
 @router.api_route("/update/", methods=["GET", "POST"], include_in_schema=False)
 async def update(request: Request, ctx: ContextDep) -> Response:
@@ -43,6 +79,7 @@ async def update(request: Request, ctx: ContextDep) -> Response:
     text = single(params, "update")
     if text is None:
         raise BadRequest("the request has no 'update'")
+    refuse_load(text)
     using = many(params, "using-graph-uri")
     using_named = many(params, "using-named-graph-uri")
     if (using or using_named) and has_dataset_clause(text):
@@ -50,15 +87,14 @@ async def update(request: Request, ctx: ContextDep) -> Response:
             "the update names its own dataset (USING or WITH) and the request gives "
             "using-graph-uri / using-named-graph-uri too; give one or the other"
         )
-    check_outbound(reach(text, update=True), [])
+    check_outbound(reach(text, update=True), ctx.settings.service_allowlist)
     text = inject_using(text, using, using_named)
     base = str(request.url).split("?", 1)[0]
     async with ctx.write_lock:
         try:
             await asyncio.to_thread(ctx.store.update, text, base_iri=base)
         except SyntaxError as exc:
-            message = str(exc)
-            raise SyntaxProblem(message, source="update") from exc
+            raise syntax_problem(exc) from exc
         except RuntimeError as exc:
             raise BadRequest(f"the update failed and nothing was changed: {exc}") from exc
         except OSError as exc:
