@@ -3,15 +3,19 @@
 Graphs are named indirectly (``/store?graph=IRI``, a relative IRI resolved against the request
 URL; ``/store?default`` for the default graph) or directly (``/store/some/path`` names the graph
 whose IRI is that request URL, query string excluded). ``/store`` alone is the whole store:
-GET returns it as a dataset (N-Quads unless the client accepts TriG or JSON-LD), POST creates a
+GET returns its public graphs as a dataset (N-Quads, TriG or JSON-LD; 406 for a
+triples-only syntax), POST creates a
 new graph ``.../graph/store/{uuid}`` and answers 201 with its ``Location``.
 
 Who may do what:
 
-- GET and HEAD of public graphs are public (no token needed). Private graphs (under
-  ``.../graph/private/``) are read only with the admin token; without it they answer 404, as
-  if they did not exist, and the whole-store GET leaves them out. A wrong token is 401.
+- GET and HEAD are public: no token is needed, and an Authorization header is ignored.
+  Private graphs (under ``.../graph/private/``) are never served here, token or not: they
+  answer 404, as if they did not exist, and the whole-store GET leaves them out (the model's
+  rule: no public surface reads them; the operator reads them with the ``iatp-kg`` CLI).
 - PUT, POST and DELETE need the admin token (403 when none is configured, 401 when wrong).
+  The admin may write and delete private graphs here (the registry's contacts live there),
+  as with /update; they stay unreadable over HTTP.
 
 Writes: the body is any RDF syntax of :mod:`iatp_kg.formats`, chosen by Content-Type (415
 otherwise), or ``multipart/form-data`` whose parts are such documents; it is limited to
@@ -51,6 +55,7 @@ from iatp_kg.validation import context_for, quads_to_graph, validate_graph
 
 router = APIRouter(tags=["Graph Store"])
 BY_MEDIA = {s.media_type: s for s in RDF_SYNTAXES}
+DATASET_MEDIA_TYPES = [s.media_type for s in RDF_SYNTAXES if s.datasets]
 Target = ox.NamedNode | ox.DefaultGraph
 
 
@@ -84,14 +89,6 @@ def _is_private(node: Target) -> bool:
     return isinstance(node, ox.NamedNode) and node.value.startswith(PRIVATE_GRAPH_PREFIX)
 
 
-def _is_admin(request: Request, ctx: AppContext) -> bool:
-    """True with a valid admin token, False with none; 401/403 for a token that is not valid."""
-    if request.headers.get("authorization") is None:
-        return False
-    require_admin(ctx.settings, request.headers.get("authorization"))
-    return True
-
-
 def _has_content(ctx: AppContext, node: Target) -> bool:
     return next(iter(ctx.store.quads(None, None, None, node)), None) is not None
 
@@ -106,25 +103,23 @@ def _exists(ctx: AppContext, node: Target) -> bool:
 # ---- reading ---------------------------------------------------------------------------------
 async def read_graph(request: Request, ctx: AppContext, path: str | None = None) -> Response:
     node = target(request, path)
-    admin = _is_admin(request, ctx)
-    media = negotiate(request.headers.get("accept"), RDF_MEDIA_TYPES)
+    offered = DATASET_MEDIA_TYPES if node is None else RDF_MEDIA_TYPES
+    media = negotiate(request.headers.get("accept"), offered)
     syntax = BY_MEDIA[media]
     out = io.BytesIO()
     if node is None:
-        if not syntax.datasets:
-            media, syntax = "application/n-quads", BY_MEDIA["application/n-quads"]
-        graphs = ctx.store.named_graphs() if admin else ctx.store.public_graphs()
+        graphs = ctx.store.public_graphs()
         await asyncio.to_thread(
             ctx.store.dump, out, syntax.oxigraph, graphs=[ox.DefaultGraph(), *graphs]
         )
     else:
         if isinstance(node, ox.NamedNode) and (
-            not ctx.store.contains_graph(node) or (_is_private(node) and not admin)
+            not ctx.store.contains_graph(node) or _is_private(node)
         ):
             raise NotFound(f"no graph {node}")
         await asyncio.to_thread(ctx.store.dump, out, syntax.oxigraph, graph=node)
     body = out.getvalue()
-    headers = {"Vary": "Accept, Authorization"}
+    headers = {"Vary": "Accept"}
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))
         return Response(status_code=200, media_type=media, headers=headers)
