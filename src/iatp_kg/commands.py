@@ -12,7 +12,9 @@ import pyoxigraph as ox
 
 from iatp_kg.errors import BadRequest, NotFound, StoreError, SyntaxProblem
 from iatp_kg.formats import RDF_FORMATS_BY_NAME, RESULT_FORMATS_BY_NAME
+from iatp_kg.namespaces import PREFIXES
 from iatp_kg.settings import Settings
+from iatp_kg.sparql_text import syntax_location
 from iatp_kg.store import NamedNode, Store
 
 
@@ -29,9 +31,11 @@ def run_query(settings: Settings, sparql: str, fmt: str, out: IO[bytes]) -> None
             sparql,
             default_graph=graphs if settings.union_default_graph else None,
             named_graphs=graphs,
+            prefixes=PREFIXES,
         )
     except SyntaxError as exc:
-        raise SyntaxProblem(str(exc), source="query") from exc
+        message, line, column = syntax_location(str(exc))
+        raise SyntaxProblem(message, source="query", line=line, column=column) from exc
     if isinstance(result, ox.QueryTriples):
         rdf = RDF_FORMATS_BY_NAME.get(fmt)
         if rdf is None:

@@ -258,17 +258,15 @@ class _PipeWriter:
 
 
 def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # pragma: no cover
-    import re
-
     import pyoxigraph as ox
 
     from iatp_kg.formats import RDF_SYNTAXES, RESULT_SYNTAXES
     from iatp_kg.namespaces import PREFIXES
+    from iatp_kg.sparql_text import syntax_location
     from iatp_kg.store import Store
 
     rdf = {s.media_type: s.oxigraph for s in RDF_SYNTAXES}
     results = {s.media_type: s.oxigraph for s in RESULT_SYNTAXES}
-    where = re.compile(r"at (\d+):(\d+)")
     store, version, public = None, None, []
     try:
         store = Store.open(store_path, read_only=True)
@@ -333,10 +331,7 @@ def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # p
             writer.flush()
             conn.send(("end",))
         except SyntaxError as exc:
-            text = str(exc)
-            m = where.search(text)
-            text = where.sub("", text, count=1).removeprefix("error ").lstrip(": ")
-            line, column = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+            text, line, column = syntax_location(str(exc))
             conn.send(("error", "syntax", text, line, column))
         except ValueError as exc:
             conn.send(("error", "bad_request", str(exc), None, None))

@@ -179,3 +179,19 @@ def inject_using(update: str, default: list[str], named: list[str]) -> str:
         previous = word.upper()
     out.append(update[last:])
     return "".join(out)
+
+
+_AT = re.compile(r"at (\d+):(\d+)")
+
+
+def syntax_location(message: str) -> tuple[str, int | None, int | None]:
+    """Oxigraph's parser message, without its location, and the line and column it names.
+
+    >>> syntax_location("error at 1:25: expected one of LATERAL, SERVICE")
+    ('expected one of LATERAL, SERVICE', 1, 25)
+    """
+    m = _AT.search(message)
+    if not m:
+        return message, None, None
+    clean = _AT.sub("", message, count=1).removeprefix("error ").lstrip(": ")
+    return clean, int(m.group(1)), int(m.group(2))
