@@ -1,4 +1,5 @@
-"""The W3C SPARQL 1.1 Protocol, Graph Store Protocol and Service Description test suites,
+"""The W3C SPARQL 1.1 Protocol and Service Description test suites (the Graph Store Protocol's
+are in test_graph_store.py),
 driven by their manifests (copied in tests/w3c, see SOURCE.md), against a running server."""
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import pytest
 from conftest import ADMIN_TOKEN
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 W3C = Path(__file__).parent / "w3c"
@@ -112,10 +112,7 @@ def load_cases(manifest: Path) -> list[Case]:
 
 
 PROTOCOL = load_cases(W3C / "protocol" / "manifest.ttl")
-GSP = [
-    *load_cases(W3C / "graph-store-protocol" / "manifest-indirect.ttl"),
-    *load_cases(W3C / "graph-store-protocol" / "manifest-direct.ttl"),
-]
+# The Graph Store Protocol cases (direct and indirect) run in tests/test_graph_store.py.
 
 
 def test_the_protocol_suite_has_34_cases():
@@ -194,44 +191,6 @@ def test_sparql_protocol(scratch_server, case: Case):
             )
             if response.status_code < 300:
                 _check_result(req, response)
-
-
-@pytest.mark.parametrize("case", GSP, ids=lambda c: c.name)
-def test_graph_store_protocol(scratch_server, case: Case):
-    if "DirectGraphIdentification" in case.requires:
-        pytest.skip(
-            "direct graph identification (graphs as paths under /store) is not offered; "
-            "graphs are named with ?graph=IRI"
-        )
-    location = None
-    with httpx.Client(base_url=scratch_server, timeout=30) as client:
-        r = client.post(
-            "/update",
-            content="DROP ALL",
-            headers={"content-type": "application/sparql-update", **AUTH},
-        )
-        assert r.status_code == 204, r.text
-        for req in case.requests:
-            path = req.path.replace("/gsp", "/store", 1)
-            if location is not None:
-                path = path.replace("$LOCATION$", location)
-            response = client.request(
-                req.method, path, content=req.body, headers={**req.headers, **AUTH}
-            )
-            assert response.status_code in req.statuses, (
-                req.method,
-                path,
-                response.status_code,
-                response.text,
-            )
-            if req.expected_location:
-                location = response.headers["location"]
-            if req.expected_body and req.method == "GET":
-                media = response.headers["content-type"].split(";")[0]
-                assert media == req.expected_body[0].split(";")[0]
-                got = Graph().parse(data=response.content, format="turtle")
-                want = Graph().parse(data=req.expected_body[1], format="turtle")
-                assert isomorphic(got, want), response.text
 
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
