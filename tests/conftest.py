@@ -128,11 +128,15 @@ def scratch_server(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def limited_server(seeded_template, tmp_path_factory) -> str:
-    """A server with a 2 s time limit and a 50 kB result limit."""
+    """A server with a 2 s time limit, a 50 kB and 100-row result limit, a 20 kB body limit."""
     path = tmp_path_factory.mktemp("limited") / "store"
     shutil.copytree(seeded_template, path)
     with running_server(
-        path, query_timeout="2", max_result_bytes="50000", max_body_bytes="20000"
+        path,
+        query_timeout="2",
+        max_result_bytes="50000",
+        max_result_rows="100",
+        max_body_bytes="20000",
     ) as base:
         yield base
 

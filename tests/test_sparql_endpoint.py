@@ -303,10 +303,30 @@ def test_oversized_body_is_413(limited_server):
 
 
 def test_result_past_the_byte_limit_aborts_the_stream(limited_server):
-    query = "SELECT * WHERE { ?s ?p ?o }"  # about 1 MB of JSON, the limit is 50 kB
+    # about 1 MB of N-Triples, the limit is 50 kB (the row limit does not apply to graphs)
+    query = "CONSTRUCT WHERE { ?s ?p ?o }"
     with pytest.raises(httpx.HTTPError):
-        r = httpx.get(f"{limited_server}/sparql", params={"query": query}, timeout=30)
-        r.json()  # a truncated body never parses
+        r = httpx.get(
+            f"{limited_server}/sparql",
+            params={"query": query},
+            headers={"accept": "application/n-triples"},
+            timeout=30,
+        )
+        r.raise_for_status()
+        assert r.text.endswith(" .\n")  # a truncated body never ends a triple
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_result_past_the_row_limit_is_503(limited_server, fmt):
+    query = "PREFIX iatp: <https://w3id.org/iatp/ontology#> SELECT ?s WHERE { ?s a iatp:Subdivision } LIMIT 150"
+    r = httpx.get(f"{limited_server}/sparql", params={"query": query, "format": fmt}, timeout=30)
+    assert r.status_code == 503
+    assert "more than 100 rows" in r.json()["error"]["message"]
+    under = query.replace("LIMIT 150", "LIMIT 100")
+    assert (
+        httpx.get(f"{limited_server}/sparql", params={"query": under, "format": fmt}).status_code
+        == 200
+    )
 
 
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -133,6 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
             workers=settings.query_workers,
             timeout=settings.query_timeout,
             max_result_bytes=settings.max_result_bytes,
+            max_result_rows=settings.max_result_rows,
             union_default_graph=settings.union_default_graph,
         )
         await executor.start()

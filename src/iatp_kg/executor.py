@@ -63,6 +63,7 @@ class Executor:
     workers: int = 2
     timeout: float = 30.0
     max_result_bytes: int = 200_000_000
+    max_result_rows: int = 0  # 0: no row limit
     union_default_graph: bool = True
     _idle: asyncio.Queue | None = field(default=None, init=False)
     _all: list[_Worker] = field(default_factory=list, init=False)
@@ -90,7 +91,7 @@ class Executor:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child, str(self.store_path), self.union_default_graph),
+            args=(child, str(self.store_path), self.union_default_graph, self.max_result_rows),
             daemon=True,
             name="iatp-kg-query-worker",
         )
@@ -208,6 +209,8 @@ def _raise(msg: tuple, timeout: float):
             raise SyntaxProblem(message, source="query", line=line, column=column)
         if category == "bad_request":
             raise BadRequest(message)
+        if category == "too_many_rows":
+            raise ResultTooLarge(f"{message}; add a LIMIT or narrow the query")
         raise StoreError(f"the query failed: {message}")
     if kind == "dead":
         raise StoreError("the query worker stopped unexpectedly")
@@ -238,14 +241,78 @@ def _pump(worker: _Worker, job: QueryJob, version: str, deadline: float, loop, q
 
 
 # ---- the worker process -------------------------------------------------------------------
-class _PipeWriter:
-    """A file-like object for Oxigraph's serialisers that sends chunks down the pipe."""
+class TooManyRows(Exception):
+    pass
 
-    def __init__(self, conn) -> None:
+
+class RowCounter:
+    r"""Counts the rows of a SPARQL results serialisation as it is written, in one pass over
+    the bytes (strings and quoted fields are skipped), without parsing it.
+
+    >>> c = RowCounter("text/csv"); c.feed(b'a,b\r\n"x\r\ny",1\r\n2,3\r\n'); c.rows
+    2
+    >>> c = RowCounter("application/sparql-results+json")
+    >>> c.feed(b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"literal","value":"{"}},{}]}}')
+    >>> c.rows
+    2
+    """
+
+    def __init__(self, media_type: str) -> None:
+        self.kind = media_type
+        self.rows = -1 if media_type in ("text/csv", "text/tab-separated-values") else 0
+        self.in_string = False
+        self.escaped = False
+        self.depth = 0
+        self.tail = b""
+
+    def feed(self, data: bytes) -> None:
+        if self.kind == "application/sparql-results+xml":
+            text = self.tail + data
+            self.rows += text.count(b"<result>")
+            self.tail = text[-7:]
+            return
+        quote = ord('"')
+        for byte in data:
+            if self.kind == "application/sparql-results+json":
+                if self.in_string:
+                    if self.escaped:
+                        self.escaped = False
+                    elif byte == 0x5C:  # backslash
+                        self.escaped = True
+                    elif byte == quote:
+                        self.in_string = False
+                elif byte == quote:
+                    self.in_string = True
+                elif byte in (0x7B, 0x5B):  # { [
+                    if byte == 0x7B and self.depth == 3:
+                        self.rows += 1
+                    self.depth += 1
+                elif byte in (0x7D, 0x5D):
+                    self.depth -= 1
+            elif self.kind == "text/csv":
+                if byte == quote:
+                    self.in_string = not self.in_string
+                elif byte == 0x0A and not self.in_string:
+                    self.rows += 1
+            elif byte == 0x0A:  # TSV escapes newlines inside values
+                self.rows += 1
+
+
+class _PipeWriter:
+    """A file-like object for Oxigraph's serialisers that sends chunks down the pipe, and
+    stops the serialisation when a result passes the row limit."""
+
+    def __init__(self, conn, counter: RowCounter | None = None, max_rows: int = 0) -> None:
         self.conn = conn
         self.buffer = bytearray()
+        self.counter = counter
+        self.max_rows = max_rows
 
     def write(self, data) -> int:
+        if self.counter is not None:
+            self.counter.feed(bytes(data))
+            if self.counter.rows > self.max_rows:
+                raise TooManyRows(self.max_rows)
         self.buffer += data
         if len(self.buffer) >= CHUNK:
             self.flush()
@@ -257,7 +324,9 @@ class _PipeWriter:
             self.buffer.clear()
 
 
-def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # pragma: no cover
+def _worker_main(  # pragma: no cover
+    conn, store_path: str, union_default_graph: bool, max_rows: int = 0
+) -> None:
     import pyoxigraph as ox
 
     from iatp_kg.formats import RDF_SYNTAXES, RESULT_SYNTAXES
@@ -317,7 +386,12 @@ def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # p
                 base_iri=job.base_iri,
                 prefixes=PREFIXES,
             )
-            writer = _PipeWriter(conn)
+            counter = (
+                RowCounter(job.media_type)
+                if max_rows and isinstance(result, ox.QuerySolutions)
+                else None
+            )
+            writer = _PipeWriter(conn, counter, max_rows)
             if isinstance(result, ox.QueryTriples):
                 fmt = rdf.get(job.media_type)
                 if fmt is None:
@@ -330,6 +404,16 @@ def _worker_main(conn, store_path: str, union_default_graph: bool) -> None:  # p
                 result.serialize(writer, fmt)
             writer.flush()
             conn.send(("end",))
+        except TooManyRows:
+            conn.send(
+                (
+                    "error",
+                    "too_many_rows",
+                    f"the result has more than {max_rows:,} rows",
+                    None,
+                    None,
+                )
+            )
         except SyntaxError as exc:
             text, line, column = syntax_location(str(exc))
             conn.send(("error", "syntax", text, line, column))

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_result_bytes: int = 200_000_000
     """Largest result a query may stream, in bytes; past it the connection is aborted."""
 
+    max_result_rows: int = 1_000_000
+    """Most rows a SELECT may return; past it the query stops (503, or an aborted stream)."""
+
     union_default_graph: bool = True
     """Query the union of the public named graphs as the default graph (like Fuseki's tdb:unionDefaultGraph)."""
 
