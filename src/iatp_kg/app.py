@@ -165,12 +165,27 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=3600,
     )
 
-    from iatp_kg.routers import graph_store, health, sparql, update
+    from iatp_kg.routers import (
+        api,
+        dumps,
+        graph_store,
+        health,
+        matches,
+        registrations,
+        resources,
+        sparql,
+        update,
+    )
 
     app.include_router(sparql.router)
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(health.router)
+    app.include_router(matches.router)  # before api: /initiatives/{id}/matches is more specific
+    app.include_router(registrations.router)
+    app.include_router(api.router)
+    app.include_router(resources.router)
+    app.include_router(dumps.router)
     static = static_dir()
     static.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
