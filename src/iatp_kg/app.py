@@ -82,7 +82,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 out = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 present = {k.lower() for k, _ in out}
-                out.append((b"x-request-id", request_id.encode()))
+                if b"x-request-id" not in present:
+                    out.append((b"x-request-id", request_id.encode()))
                 for key, value in SECURITY_HEADERS.items():
                     if key.lower().encode() not in present:
                         out.append((key.lower().encode(), value.encode()))

@@ -19,7 +19,8 @@ def error_response(
 ) -> ORJSONResponse:
     request_id = getattr(request.state, "request_id", None)
     body = {"error": {"code": code, "message": message, "request_id": request_id, **extra}}
-    headers = {}
+    # Set here too: a 500 is answered outside the request-context middleware.
+    headers = {"X-Request-ID": request_id} if request_id else {}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="iatp-kg"'
     return ORJSONResponse(body, status_code=status, headers=headers)
