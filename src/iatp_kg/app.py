@@ -153,7 +153,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     http_errors.install(app)
 
-    app.add_middleware(RequestContextMiddleware)
+    if settings.rate_limit_per_minute:
+        from iatp_kg.ratelimit import RateLimitMiddleware
+
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            storage_uri=settings.rate_limit_storage,
+        )
+    app.add_middleware(RequestContextMiddleware)  # outside the limit: a 429 has its request id
 
     # CORS for reads: any origin may GET, HEAD and POST queries; no credentials and no
     # Authorization header, so a browser on another site can never write.

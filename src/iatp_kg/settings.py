@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int | None = None
     """Optional per-client request limit; past it the answer is 429 with Retry-After."""
 
+    rate_limit_storage: str = "memory://"
+    """Where the rate limit counts live (a `limits` storage URI; redis://… to share them)."""
+
     seed_on_start: bool = True
     """On first start over an empty store, ingest the bundled seed pipelines."""
 
