@@ -71,36 +71,80 @@ def parse_file(path: Path, *, fmt: str | None = None, graph: str | None = None) 
         data = path.read_bytes()
     except OSError as exc:
         raise BadRequest(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    target = ox.NamedNode(graph or default_graph_for(path))
+    quads = []
+    for q in parse_bytes(data, syntax, base_iri=path.resolve().as_uri(), source=str(path)):
+        if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph) or graph:
+            quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
+        else:
+            quads.append(q)
+    return quads
+
+
+def parse_bytes(data: bytes, syntax: RdfSyntax, *, base_iri: str, source: str) -> list:
+    """Parse one document (every entry point uses this: files, HTTP bodies, registrations).
+
+    A UTF-8 byte-order mark is stripped; anything not UTF-8 is refused with its line and
+    column; RDF/XML must be well-formed XML (Oxigraph's parser accepts a truncated document
+    silently); a remote JSON-LD ``@context`` is refused and never fetched.
+
+    >>> from iatp_kg.formats import RDF_SYNTAXES
+    >>> xml = next(s for s in RDF_SYNTAXES if s.media_type == "application/rdf+xml")
+    >>> parse_bytes(b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>",
+    ...             xml, base_iri="https://example.org/", source="a.rdf")
+    Traceback (most recent call last):
+    iatp_kg.errors.SyntaxProblem: a.rdf:1:66: not well-formed XML: no element found
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a UTF-8 byte-order mark is harmless; strip it
-    target = ox.NamedNode(graph or default_graph_for(path))
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SyntaxProblem(
-            "the file is not valid UTF-8", source=str(path), line=line, column=column
+            "the document is not valid UTF-8", source=source, line=line, column=column
         ) from exc
+    if syntax.media_type == "application/rdf+xml":
+        _check_well_formed_xml(data, source)
     try:
-        quads = []
-        for q in ox.parse(data, syntax.oxigraph, base_iri=path.resolve().as_uri()):
-            if isinstance(q, ox.Triple) or isinstance(q.graph_name, ox.DefaultGraph) or graph:
-                quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
-            else:
-                quads.append(q)
+        return list(ox.parse(data, syntax.oxigraph, base_iri=base_iri))
     except SyntaxError as exc:
         raise SyntaxProblem(
-            _syntax_message(exc), source=str(path), line=exc.lineno, column=exc.offset
+            _syntax_message(exc), source=source, line=exc.lineno, column=exc.offset
         ) from exc
     except (ValueError, OSError) as exc:
-        raise SyntaxProblem(str(exc), source=str(path)) from exc
-    return quads
+        raise SyntaxProblem(str(exc), source=source) from exc
+
+
+def _check_well_formed_xml(data: bytes, source: str) -> None:
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+
+    # No external entity is ever fetched (expat does not, unless told to), and a document
+    # type declaration is refused outright: RDF/XML needs none, and it is the way to
+    # entity-expansion attacks.
+    def no_doctype(*_args) -> None:
+        raise SyntaxProblem(
+            "a DOCTYPE is not allowed in RDF/XML here", source=source, line=parser.CurrentLineNumber
+        )
+
+    parser.StartDoctypeDeclHandler = no_doctype
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise SyntaxProblem(
+            f"not well-formed XML: {expat.ErrorString(exc.code)}",
+            source=source,
+            line=exc.lineno,
+            column=exc.offset + 1,
+        ) from exc
 
 
 def _syntax_message(exc: SyntaxError) -> str:
     text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
-    if "remote context" in text:
+    if "remote context" in text or "LoadDocumentCallback" in text:
         return (
             "the JSON-LD document names a remote @context, and remote contexts are never "
             "fetched; put the context inline"

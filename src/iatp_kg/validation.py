@@ -9,6 +9,7 @@ already stored without validating the whole store.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,6 +34,10 @@ __all__ = [
     "validate_graph",
     "validate_store",
 ]
+
+# rdflib logs a traceback for every ill-typed literal it meets ("many"^^xsd:integer); the
+# shapes report those as violations, so the log would only be noise on the console.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -298,7 +303,7 @@ def _violations(report: Graph) -> list[Violation]:
             Violation(
                 focus=one(SH.focusNode) or "",
                 path=one(SH.resultPath),
-                value=one(SH.value),
+                value=_shorten(one(SH.value)),
                 severity=_short(one(SH.resultSeverity)).rsplit("#", 1)[-1],
                 message_en=messages.get("en") or next(iter(messages.values()), ""),
                 message_es=messages.get("es") or messages.get("en") or "",
@@ -307,6 +312,13 @@ def _violations(report: Graph) -> list[Violation]:
             )
         )
     return sorted(out, key=lambda v: (v.focus, v.path or "", v.message_en))
+
+
+def _shorten(value: str | None, limit: int = 200) -> str | None:
+    """A value as a report shows it: a huge literal is cut, with its length said."""
+    if value is None or len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value):,} characters)"
 
 
 def _messages_by_language(report: Graph, result) -> dict[str, str]:

@@ -44,10 +44,10 @@ from iatp_kg.errors import (
     NotConforming,
     NotFound,
     PayloadTooLarge,
-    SyntaxProblem,
     UnsupportedMediaType,
 )
 from iatp_kg.formats import RDF_SYNTAXES, RdfSyntax
+from iatp_kg.loading import parse_bytes
 from iatp_kg.namespaces import GRAPH, PRIVATE_GRAPH_PREFIX
 from iatp_kg.negotiation import ALIASES, RDF_MEDIA_TYPES, media_type_of, negotiate
 from iatp_kg.routers.protocol import read_body, single
@@ -139,16 +139,6 @@ def _syntax(content_type: str | None) -> RdfSyntax:
     return syntax
 
 
-def _message(exc: SyntaxError) -> str:
-    text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
-    if "remote context" in text or "LoadDocumentCallback" in text:
-        return (
-            "the JSON-LD document names a remote @context, and remote contexts are never "
-            "fetched; put the context inline"
-        )
-    return text
-
-
 def parse_document(body: bytes, syntax: RdfSyntax, base: str, node: Target, source: str):
     """The triples of one document as quads in ``node``, each blank node made fresh."""
     fresh: dict[str, ox.BlankNode] = {}
@@ -158,14 +148,7 @@ def parse_document(body: bytes, syntax: RdfSyntax, base: str, node: Target, sour
             return fresh.setdefault(t.value, ox.BlankNode())
         return t
 
-    try:
-        parsed = list(ox.parse(body, syntax.oxigraph, base_iri=base))
-    except SyntaxError as exc:
-        raise SyntaxProblem(
-            _message(exc), source=source, line=exc.lineno, column=exc.offset
-        ) from exc
-    except ValueError as exc:
-        raise SyntaxProblem(str(exc), source=source) from exc
+    parsed = parse_bytes(body, syntax, base_iri=base, source=source)
     return [ox.Quad(term(q.subject), q.predicate, term(q.object), node) for q in parsed]
 
 
