@@ -14,7 +14,7 @@ from iatp_kg.errors import BadRequest, NotFound, StoreError, SyntaxProblem
 from iatp_kg.formats import RDF_FORMATS_BY_NAME, RESULT_FORMATS_BY_NAME
 from iatp_kg.namespaces import PREFIXES
 from iatp_kg.settings import Settings
-from iatp_kg.sparql_text import syntax_location
+from iatp_kg.sparql_text import check_depth, syntax_location
 from iatp_kg.store import NamedNode, Store
 
 
@@ -24,6 +24,7 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
 
 def run_query(settings: Settings, sparql: str, fmt: str, out: IO[bytes]) -> None:
     """Evaluate ``sparql`` over the public graphs and write the result to ``out`` in ``fmt``."""
+    check_depth(sparql)  # Oxigraph's parser overflows its stack on deep nesting
     store = open_store(settings, read_only=True)
     graphs = store.public_graphs()
     try:

@@ -57,11 +57,30 @@ def query_form(text: str) -> str:
 
     >>> query_form("PREFIX s: <http://x/> # SELECT\\nCONSTRUCT WHERE { ?s ?p ?o }")
     'CONSTRUCT'
+    >>> query_form("INSERT { <a:b> <a:c> ?o } WHERE { SELECT ?o WHERE { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    iatp_kg.errors.BadRequest: this is a SPARQL update (INSERT), not a query; send it to /update
     """
     for word in keywords(text):
         if word in FORMS:
             return word
+        if word in UPDATE_WORDS:
+            raise BadRequest(f"this is a SPARQL update ({word}), not a query; send it to /update")
     raise BadRequest("the text is not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+UPDATE_WORDS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+}
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,30 @@ def inject_using(update: str, default: list[str], named: list[str]) -> str:
     return "".join(out)
 
 
+MAX_DEPTH = 100
+
+
+def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
+    """400 when brackets nest deeper than ``limit`` (outside IRIs, strings and comments): a
+    parser's recursion would otherwise overflow its stack.
+
+    >>> check_depth("ASK { FILTER((1)) }")
+    >>> check_depth("ASK " + "{" * 101 + "}" * 101)
+    Traceback (most recent call last):
+    iatp_kg.errors.BadRequest: the text nests brackets more than 100 levels deep
+    """
+    depth = deepest = 0
+    for char in _SKIP.sub(" ", text):
+        if char in "{([":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    raise BadRequest(f"the text nests brackets more than {limit} levels deep")
+        elif char in "})]":
+            depth -= 1
+
+
 _AT = re.compile(r"at (\d+):(\d+)")
 
 
@@ -192,6 +235,31 @@ def syntax_location(message: str) -> tuple[str, int | None, int | None]:
     """
     m = _AT.search(message)
     if not m:
-        return message, None, None
+        return readable(message), None, None
     clean = _AT.sub("", message, count=1).removeprefix("error ").lstrip(": ")
-    return clean, int(m.group(1)), int(m.group(2))
+    return readable(clean), int(m.group(1)), int(m.group(2))
+
+
+_CHAR_CLASS = re.compile(r",?\s*\[[^\[\]]*(?:\|[^\[\]]*)*\]", re.S)
+
+
+def readable(message: str) -> str:
+    r"""The parser's message without the Unicode character classes it lists as alternatives
+    (hundreds of characters that say "a name character"), and with "Prefix not found" said
+    plainly.
+
+    >>> readable(r"expected one of '}', ['0' ..= '9' | '\u{00B7}'], ['_']")
+    "expected one of '}' or a name character"
+    >>> readable("expected one of Prefix not found, ['%'], [':']")
+    'an undeclared prefix is used (declare it with PREFIX)'
+    """
+    if "Prefix not found" in message:
+        return "an undeclared prefix is used (declare it with PREFIX)"
+    cleaned = _CHAR_CLASS.sub("", message).strip().rstrip(",")
+    if cleaned != message.strip():
+        cleaned = (
+            cleaned + " or a name character"
+            if not cleaned.endswith("one of")
+            else cleaned.removesuffix(" one of") + " a name character"
+        )
+    return cleaned

@@ -42,7 +42,7 @@ async def protocol_params(
     ``direct_type`` is ``application/sparql-query`` or ``application/sparql-update``, whose
     body is the ``field`` (query or update) itself.
     """
-    url_params = list(request.query_params.multi_items())
+    url_params = url_parameters(request)
     if request.method in ("GET", "HEAD"):
         return url_params
     content_type = request.headers.get("content-type")
@@ -51,7 +51,13 @@ async def protocol_params(
     if media == "application/x-www-form-urlencoded":
         text = decode_utf8(body, content_type)
         try:
-            body_params = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+            body_params = parse_qsl(
+                text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
+            )
+        except UnicodeDecodeError as exc:
+            raise BadRequest(
+                f"the form body is not valid UTF-8 once percent-decoded: {exc.reason}"
+            ) from exc
         except ValueError as exc:
             raise BadRequest(f"the form body is not URL-encoded: {exc}") from exc
         if any(k == field for k, _ in url_params) and any(k == field for k, _ in body_params):
@@ -69,6 +75,31 @@ async def protocol_params(
         f"Content-Type {media} is not accepted here; use "
         f"application/x-www-form-urlencoded or {direct_type}"
     )
+
+
+def url_parameters(request: Request) -> list[tuple[str, str]]:
+    """The URL's parameters, percent-decoded strictly: invalid UTF-8 is a 400, never a
+    replacement character that changes the query."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    try:
+        return parse_qsl(raw, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            f"the URL's parameters are not valid UTF-8 once percent-decoded: {exc.reason}"
+        ) from exc
+
+
+def iris(params: list[tuple[str, str]], name: str) -> list[str]:
+    """Every value of ``name``, each checked to be an absolute IRI (400 otherwise)."""
+    import pyoxigraph as ox
+
+    values = many(params, name)
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise BadRequest(f"{name} {value!r} is not an absolute IRI: {exc}") from exc
+    return values
 
 
 def single(params: list[tuple[str, str]], name: str) -> str | None:

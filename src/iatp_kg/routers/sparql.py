@@ -20,8 +20,8 @@ from iatp_kg.negotiation import (
     negotiate,
     wants_html,
 )
-from iatp_kg.routers.protocol import many, protocol_params, single
-from iatp_kg.sparql_text import check_outbound, query_form, reach
+from iatp_kg.routers.protocol import iris, protocol_params, single
+from iatp_kg.sparql_text import check_depth, check_outbound, query_form, reach
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -85,10 +85,11 @@ async def sparql(request: Request, ctx: ContextDep) -> Response:
             raise BadRequest("the request has no 'query'")
         return await describe_service(request, ctx, accept, override)
     form = query_form(query)
+    check_depth(query)
     offered = RESULT_MEDIA_TYPES if form in ("SELECT", "ASK") else RDF_MEDIA_TYPES
     media = format_override(override, offered) or negotiate(accept, offered)
-    default_graphs = many(params, "default-graph-uri")
-    named_graphs = many(params, "named-graph-uri")
+    default_graphs = iris(params, "default-graph-uri")
+    named_graphs = iris(params, "named-graph-uri")
     r = reach(query)
     check_outbound(r, settings.service_allowlist)
     for iri in (*r.from_default, *r.from_named, *default_graphs, *named_graphs):

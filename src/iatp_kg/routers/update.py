@@ -21,18 +21,24 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 from fastapi import APIRouter, Request, Response
 
 from iatp_kg.auth import require_admin
 from iatp_kg.context import ContextDep
 from iatp_kg.errors import BadRequest, StoreError, SyntaxProblem
-from iatp_kg.routers.protocol import many, protocol_params, single
-from iatp_kg.sparql_text import check_outbound, has_dataset_clause, inject_using, keywords, reach
+from iatp_kg.routers.protocol import iris, protocol_params, single
+from iatp_kg.sparql_text import (
+    check_depth,
+    check_outbound,
+    has_dataset_clause,
+    inject_using,
+    keywords,
+    reach,
+    syntax_location,
+)
 
 router = APIRouter(tags=["SPARQL"])
-_WHERE = re.compile(r"(?:error )?at (\d+):(\d+):?\s*")
 
 
 def refuse_load(text: str) -> None:
@@ -47,11 +53,8 @@ def refuse_load(text: str) -> None:
 def syntax_problem(exc: SyntaxError) -> SyntaxProblem:
     """Oxigraph's 'error at LINE:COLUMN: message' as a SyntaxProblem with line and column."""
     text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
-    m = _WHERE.search(text)
-    if m is None:
-        return SyntaxProblem(text, source="update")
-    message = (text[: m.start()] + text[m.end() :]).strip() or text
-    return SyntaxProblem(message, source="update", line=int(m.group(1)), column=int(m.group(2)))
+    message, line, column = syntax_location(text)
+    return SyntaxProblem(message, source="update", line=line, column=column)
 
 
 @router.api_route(
@@ -80,8 +83,9 @@ async def update(request: Request, ctx: ContextDep) -> Response:
     if text is None:
         raise BadRequest("the request has no 'update'")
     refuse_load(text)
-    using = many(params, "using-graph-uri")
-    using_named = many(params, "using-named-graph-uri")
+    check_depth(text)
+    using = iris(params, "using-graph-uri")
+    using_named = iris(params, "using-named-graph-uri")
     if (using or using_named) and has_dataset_clause(text):
         raise BadRequest(
             "the update names its own dataset (USING or WITH) and the request gives "
