@@ -80,7 +80,9 @@ def run_export(settings: Settings, fmt: str, graph: str | None, output: Path | N
 def run_backup(settings: Settings, target: Path) -> None:
     if target.exists():
         raise BadRequest(f"{target} already exists; backup writes into a new directory")
-    store = open_store(settings)
+    # Read-only, so it runs online beside a server that holds the store: a consistent
+    # point-in-time copy (RocksDB checkpoint) of what was written when it started.
+    store = open_store(settings, read_only=True)
     try:
         store.backup(target)
     except OSError as exc:

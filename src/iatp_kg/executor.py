@@ -307,6 +307,7 @@ class _PipeWriter:
         self.buffer = bytearray()
         self.counter = counter
         self.max_rows = max_rows
+        self.sent = False
 
     def write(self, data) -> int:
         if self.counter is not None:
@@ -322,6 +323,7 @@ class _PipeWriter:
         if self.buffer:
             self.conn.send(("data", bytes(self.buffer)))
             self.buffer.clear()
+            self.sent = True
 
 
 def _worker_main(  # pragma: no cover
@@ -355,69 +357,79 @@ def _worker_main(  # pragma: no cover
             return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
         return ox.Literal(t.value)
 
+    def run(store, public, job, writer) -> None:
+        allowed = {g.value for g in public}
+        if job.default_graphs is not None:
+            default = [ox.NamedNode(g) for g in job.default_graphs if g in allowed]
+            named = [ox.NamedNode(g) for g in job.named_graphs or () if g in allowed]
+        elif job.named_graphs is not None:
+            default = []
+            named = [ox.NamedNode(g) for g in job.named_graphs if g in allowed]
+        elif job.query_dataset:
+            default, named = None, None  # FROM / FROM NAMED, checked public by the caller
+        else:
+            default = list(public) if union_default_graph else None
+            named = list(public)
+        result = store.query(
+            job.query,
+            default_graph=default,
+            named_graphs=named,
+            substitutions={ox.Variable(k): term(v) for k, v in job.substitutions} or None,
+            base_iri=job.base_iri,
+            prefixes=PREFIXES,
+        )
+        if max_rows and isinstance(result, ox.QuerySolutions):
+            writer.counter = RowCounter(job.media_type)
+        if isinstance(result, ox.QueryTriples):
+            fmt = rdf.get(job.media_type)
+            if fmt is None:
+                raise ValueError(f"a graph result cannot be written as {job.media_type}")
+        else:
+            fmt = results.get(job.media_type)
+            if fmt is None:
+                raise ValueError(f"a table result cannot be written as {job.media_type}")
+        result.serialize(writer, fmt)
+        writer.flush()
+
     while True:
         try:
             message = conn.recv()
         except EOFError:
             return
         job_version, job = message
-        try:
-            if job_version != version:
-                store = Store.open(store_path, read_only=True)
-                version = job_version
-                public = store.public_graphs()
-            allowed = {g.value for g in public}
-            if job.default_graphs is not None:
-                default = [ox.NamedNode(g) for g in job.default_graphs if g in allowed]
-                named = [ox.NamedNode(g) for g in job.named_graphs or () if g in allowed]
-            elif job.named_graphs is not None:
-                default = []
-                named = [ox.NamedNode(g) for g in job.named_graphs if g in allowed]
-            elif job.query_dataset:
-                default, named = None, None  # FROM / FROM NAMED, checked public by the caller
-            else:
-                default = list(public) if union_default_graph else None
-                named = list(public)
-            result = store.query(
-                job.query,
-                default_graph=default,
-                named_graphs=named,
-                substitutions={ox.Variable(k): term(v) for k, v in job.substitutions} or None,
-                base_iri=job.base_iri,
-                prefixes=PREFIXES,
-            )
-            counter = (
-                RowCounter(job.media_type)
-                if max_rows and isinstance(result, ox.QuerySolutions)
-                else None
-            )
-            writer = _PipeWriter(conn, counter, max_rows)
-            if isinstance(result, ox.QueryTriples):
-                fmt = rdf.get(job.media_type)
-                if fmt is None:
-                    raise ValueError(f"a graph result cannot be written as {job.media_type}")
-                result.serialize(writer, fmt)
-            else:
-                fmt = results.get(job.media_type)
-                if fmt is None:
-                    raise ValueError(f"a table result cannot be written as {job.media_type}")
-                result.serialize(writer, fmt)
-            writer.flush()
-            conn.send(("end",))
-        except TooManyRows:
-            conn.send(
-                (
-                    "error",
-                    "too_many_rows",
-                    f"the result has more than {max_rows:,} rows",
-                    None,
-                    None,
+        for attempt in (1, 2):
+            writer = _PipeWriter(conn, None, max_rows)
+            try:
+                if job_version != version or attempt == 2:
+                    store = Store.open(store_path, read_only=True)
+                    version = job_version
+                    public = store.public_graphs()
+                run(store, public, job, writer)
+                conn.send(("end",))
+            except TooManyRows:
+                conn.send(
+                    (
+                        "error",
+                        "too_many_rows",
+                        f"the result has more than {max_rows:,} rows",
+                        None,
+                        None,
+                    )
                 )
-            )
-        except SyntaxError as exc:
-            text, line, column = syntax_location(str(exc))
-            conn.send(("error", "syntax", text, line, column))
-        except ValueError as exc:
-            conn.send(("error", "bad_request", str(exc), None, None))
-        except Exception as exc:
-            conn.send(("error", "internal", f"{type(exc).__name__}: {exc}", None, None))
+            except SyntaxError as exc:
+                text, line, column = syntax_location(str(exc))
+                conn.send(("error", "syntax", text, line, column))
+            except ValueError as exc:
+                conn.send(("error", "bad_request", str(exc), None, None))
+            except Exception as exc:
+                # A write's compaction may delete a file this read-only opening still names:
+                # open the store afresh and run the query again, if nothing was sent yet.
+                if attempt == 1 and not writer.sent and _vanished_file(exc):
+                    continue
+                conn.send(("error", "internal", f"{type(exc).__name__}: {exc}", None, None))
+            break
+
+
+def _vanished_file(exc: Exception) -> bool:
+    text = str(exc)
+    return "No such file or directory" in text or "Corruption" in text

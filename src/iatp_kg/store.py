@@ -85,6 +85,10 @@ class Store:
     def _touch(self) -> None:
         self._counter += 1
         self.last_modified = time.time()
+        if self.path is not None:
+            # Flushed after every write: a read-only opening (the query workers, an online
+            # backup) then sees it in the on-disk files, not only in the write-ahead log.
+            self._inner.flush()
 
     def __len__(self) -> int:
         return len(self._inner)
