@@ -6,6 +6,9 @@
 'application/sparql-results+json'
 >>> negotiate("text/*", RDF_MEDIA_TYPES)
 'text/turtle'
+>>> negotiate("application/json, application/sparql-results+json;q=0, text/csv;q=0.1",
+...           RESULT_MEDIA_TYPES)
+'text/csv'
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class MediaRange:
     subtype: str
     q: float
     order: int
+    aliased: bool = False  # named by an alias (application/json for SPARQL JSON)
 
     def matches(self, media_type: str) -> bool:
         t, s = media_type.split("/", 1)
@@ -83,6 +87,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         media = pieces[0].lower()
         if "/" not in media:
             continue
+        aliased = media in ALIASES
         media = ALIASES.get(media, media)
         t, s = media.split("/", 1)
         q = 1.0
@@ -93,7 +98,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
                     q = max(0.0, min(1.0, float(value)))
                 except ValueError:
                     q = 0.0
-        ranges.append(MediaRange(t, s, q, order))
+        ranges.append(MediaRange(t, s, q, order, aliased))
     return ranges
 
 
@@ -106,11 +111,12 @@ def negotiate(accept: str | None, offered: list[str]) -> str:
     best: tuple[float, int, int] | None = None
     choice = None
     for index, media_type in enumerate(offered):
-        # The most specific matching range decides the quality of this media type.
+        # The most specific matching range decides the quality of this media type; a range
+        # that names the type itself is more specific than one that names an alias of it.
         matching = [r for r in ranges if r.matches(media_type)]
         if not matching:
             continue
-        top = max(matching, key=lambda r: (r.specificity, -r.order))
+        top = max(matching, key=lambda r: (r.specificity, not r.aliased, -r.order))
         if top.q <= 0:
             continue
         key = (top.q, top.specificity, -index)
