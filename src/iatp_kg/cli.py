@@ -123,11 +123,25 @@ def ingest(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Skip SHACL validation.")
     ] = False,
+    size: Annotated[
+        int, typer.Option("--size", help="Initiatives, for the synthetic pipeline.")
+    ] = 1000,
+    random_seed: Annotated[
+        int, typer.Option("--random-seed", help="Random seed, for the synthetic pipeline.")
+    ] = 0,
+    defects: Annotated[
+        float,
+        typer.Option("--defects", help="Fraction of synthetic blocks with a known defect."),
+    ] = 0.0,
     report_format: ReportFormat = "text",
     lang: LangOpt = "en",
     store: StoreOpt = None,
 ) -> None:
-    """Run pipelines and replace their named graphs, all in one transaction, if they conform."""
+    """Run pipelines and replace their named graphs, all in one transaction, if they conform.
+
+    The synthetic pipeline (benchmarks) runs alone: it streams N-Quads into a file, validates
+    them with the SPARQL engine, and bulk-loads them.
+    """
     from iatp_kg.commands import open_store
     from iatp_kg.loading import ingest as run_ingest
     from iatp_kg.pipelines import PIPELINES, SEED_PIPELINES
@@ -140,6 +154,11 @@ def ingest(
     if not names:
         err.print("error: name a pipeline, or use --seed (see --list)")
         raise typer.Exit(2)
+    if "synthetic" in names:
+        _ingest_synthetic(
+            names, size, random_seed, defects, not no_validate, store, report_format, lang
+        )
+        return
     try:
         result = run_ingest(
             open_store(_settings(store)), names, file=file, validate=not no_validate
@@ -151,12 +170,45 @@ def ingest(
     err.print(f"ingested {result.triples:,} triples in {result.seconds:.2f} s", highlight=False)
 
 
+def _ingest_synthetic(names, size, seed, defects, validate, store, report_format, lang) -> None:
+    from iatp_kg.commands import open_store
+    from iatp_kg.pipelines import synthetic
+
+    if names != ["synthetic"]:
+        err.print("error: the synthetic pipeline runs alone")
+        raise typer.Exit(2)
+    try:
+        result, summary = synthetic.ingest(
+            open_store(_settings(store)), size=size, seed=seed, defects=defects, validate=validate
+        )
+    except ValueError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2) from exc
+    except IatpError as exc:
+        raise _fail_with_report(exc, report_format, lang) from exc
+    for kind, count in sorted(summary.defects_by_kind().items()):
+        err.print(f"{count:>8,}  defect {kind}", highlight=False)
+    err.print(
+        f"ingested {result.triples:,} synthetic triples ({summary.initiatives:,} initiatives) "
+        f"in {result.seconds:.2f} s",
+        highlight=False,
+    )
+
+
 @app.command()
 def validate(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Files to validate; none: the whole store.")
     ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="Syntax of every file.")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="pyshacl (the reference) or sparql (the shapes compiled to SPARQL, run by "
+            "Oxigraph: the whole store in seconds).",
+        ),
+    ] = "pyshacl",
     report_format: ReportFormat = "text",
     lang: LangOpt = "en",
     store: StoreOpt = None,
@@ -166,6 +218,12 @@ def validate(
     from iatp_kg.loading import parse_file
     from iatp_kg.validation import context_for, quads_to_graph, validate_graph, validate_store
 
+    if engine not in ("pyshacl", "sparql"):
+        err.print(f"error: --engine {engine!r} is not pyshacl or sparql")
+        raise typer.Exit(2)
+    if engine == "sparql":
+        from iatp_kg.validation_sparql import validate_graph_sparql as validate_graph
+        from iatp_kg.validation_sparql import validate_store_sparql as validate_store
     try:
         if files:
             settings = _settings(store)

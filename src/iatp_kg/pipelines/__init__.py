@@ -135,6 +135,8 @@ PIPELINES: dict[str, Callable[..., PipelineOutput]] = {
     "platform": _lazy("hand_written", "run_platform"),
     "registry": _lazy("registry", "run"),
     "catalog": _lazy("catalog", "run"),
+    # Benchmarks only, never seeded: `iatp-kg ingest synthetic --size N` streams it instead.
+    "synthetic": _lazy("synthetic", "run"),
 }
 
 # Order matters only for readability: each pipeline's output is validated with the store's
