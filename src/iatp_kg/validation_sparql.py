@@ -417,10 +417,14 @@ def _shape_checks(sg: Graph, shape, focus: str, owner_messages: dict[str, str]) 
     return checks
 
 
+def compile_shapes(shapes: Graph | None = None) -> tuple[Check, ...]:
+    """Every constraint of every targeted shape (of ``shapes/`` by default), as a violation
+    query. Raises :class:`UnsupportedShape` for a feature the compiler does not translate."""
+    return _compile(load_shapes()) if shapes is None else _compile(shapes)
+
+
 @cache
-def compile_shapes() -> tuple[Check, ...]:
-    """Every constraint of every targeted shape in ``shapes/``, as a violation query."""
-    sg = load_shapes()
+def _compile(sg: Graph) -> tuple[Check, ...]:
     checks: list[Check] = []
     for shape in sorted(set(sg.subjects(RDF.type, SH.NodeShape)), key=str):
         focus = _focus(sg, shape)

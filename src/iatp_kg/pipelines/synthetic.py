@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import TextIO
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, GEO, ORG, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from iatp_kg.namespaces import GRAPH, IATP, ID, SCHEMA, WGS84
@@ -472,9 +472,10 @@ class _Generator:
         p = _id("person", str(n))
         w(p, _T["type"], _T["Person"])
         name = f"{rng.choice(_GIVEN)} {rng.choice(_SURNAMES)} {rng.choice(_SURNAMES)}"
+        other = rng.choice(_SURNAMES)  # drawn always: a defect never shifts the random stream
         w(p, _T["label"], _lit(name))
         if defect == "person-with-two-names":
-            w(p, _T["label"], _lit(name.split(" ", 1)[0] + " " + rng.choice(_SURNAMES)))
+            w(p, _T["label"], _lit(f"{name.split(' ', 1)[0]} {other}"))
         w(p, _T["source"], source)
         self.summary.persons += 1
         return p
@@ -492,22 +493,24 @@ class _Generator:
         else:
             w(m, _T["role"], self._concept("role", role))
         w(m, _T["source"], source)
-        if rng.random() < 0.6 or defect == "membership-period-not-a-date":
+        # every number is drawn whether used or not, so a defect changes only its own node
+        has_period, began = rng.random() < 0.6, self._date(2005, 2023)
+        has_end, days = rng.random() < 0.3, rng.randrange(90, 3000)
+        if has_period or defect == "membership-period-not-a-date":
             period, start = m[:-1] + "#period>", m[:-1] + "#start>"
             w(m, _T["memberDuring"], period)
             w(period, _T["type"], _T["Interval"])
             w(period, _T["hasBeginning"], start)
             w(start, _T["type"], _T["Instant"])
-            began = self._date(2005, 2023)
             if defect == "membership-period-not-a-date":
                 w(start, _T["inXSDDate"], _lit(began.isoformat()))
             else:
                 w(start, _T["inXSDDate"], _typed(began.isoformat(), "date"))
-            if rng.random() < 0.3:
+            if has_end:
                 end = m[:-1] + "#end>"
                 w(period, _T["hasEnd"], end)
                 w(end, _T["type"], _T["Instant"])
-                ended = began + timedelta(days=rng.randrange(90, 3000))
+                ended = began + timedelta(days=days)
                 w(end, _T["inXSDDate"], _typed(ended.isoformat(), "date"))
         self.summary.memberships += 1
         return m
@@ -538,10 +541,12 @@ class _Generator:
             w(it, _T["country"], _iri(country.iri))
         if sub:
             w(it, _T["locatedIn"], _iri(sub[0]))
-        if country.bbox and (rng.random() < 0.7 or defect == "coordinates-outside-country"):
+        has_point = rng.random() < 0.7
+        if country.bbox:
             s, n, west, east = country.bbox
             lat = rng.uniform(s + 1, n - 1) if n - s > 2 else (s + n) / 2
             lon = rng.uniform(west + 1, east - 1) if east - west > 2 else (west + east) / 2
+        if country.bbox and (has_point or defect == "coordinates-outside-country"):
             if defect == "coordinates-outside-country":
                 lat = min(n + 5.0, 89.0)
             geom = it[:-1] + "#geometry>"
@@ -578,9 +583,10 @@ class _Generator:
         if rng.random() < 0.8 or defect == "member-firm-count-negative":
             value = -firms if defect == "member-firm-count-negative" else firms
             w(it, _T["memberFirmCount"], _typed(value, "integer"))
+        has_url = rng.random() < 0.6
         if defect == "website-not-an-iri":
             w(it, _T["url"], _lit(f"www.iniciativa-{i}.example.org"))
-        elif rng.random() < 0.6:
+        elif has_url:
             w(it, _T["url"], _iri(f"https://iniciativa-{i}.example.org/"))
         title_es, title_en = divisions[0][1], divisions[0][2]
         w(
@@ -677,8 +683,9 @@ class _Generator:
         product = rng.randrange(len(_PRODUCTS["es"]))
         w(pr, _T["label"], _lit(f"Programa regional {_PRODUCTS['es'][product]} {r}", "es"))
         w(pr, _T["label"], _lit(f"Regional {_PRODUCTS['en'][product]} programme {r}", "en"))
+        spans = rng.sample(self.ref.countries, rng.randint(2, 5))
         if defect != "project-without-countries":
-            for country in rng.sample(self.ref.countries, rng.randint(2, 5)):
+            for country in spans:
                 w(pr, _T["spansCountry"], _iri(country.iri))
         for other in sorted(rng.sample(range(i + 1), min(i + 1, rng.randint(3, 8)))):
             w(pr, _T["involvesInitiative"], _id("initiative", str(other)))
@@ -810,14 +817,14 @@ def run(size: int = 100, seed: int = 0, defects: float = 0.0) -> PipelineOutput:
     """A small synthetic graph as an rdflib graph (``iatp-kg ingest synthetic`` streams instead)."""
     import io
 
+    import pyoxigraph as ox
+
+    from iatp_kg.validation import quads_to_graph
+
     buf = io.StringIO()
     write_nquads(buf, size=size, seed=seed, defects=defects)
-    ds = Dataset()
-    ds.parse(data=buf.getvalue(), format="nquads")
-    g = Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return PipelineOutput(public={GRAPH_IRI: g})
+    graph = quads_to_graph(ox.parse(buf.getvalue().encode(), ox.RdfFormat.N_QUADS))
+    return PipelineOutput(public={GRAPH_IRI: graph})
 
 
 def ingest(
