@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 import pyoxigraph as ox
+import pytest
 from conftest import digest, iatp_kg
 
 from iatp_kg.store import Store
@@ -16,6 +17,23 @@ def test_export_nquads_gz_holds_every_public_quad(seeded_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     quads = list(ox.parse(gzip.decompress(out.read_bytes()), ox.RdfFormat.N_QUADS))
     assert len(quads) == len(Store.open(seeded_dir, read_only=True))
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld", "trig"])
+def test_export_every_format_holds_the_public_triples(seeded_dir, fmt):
+    """Triples formats get the merge of the public graphs; dataset formats keep the graphs."""
+    result = iatp_kg("export", "--format", fmt, "--store", seeded_dir)
+    assert result.returncode == 0, result.stderr
+    syntax = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}.get(fmt)
+    syntax = syntax or {"jsonld": ox.RdfFormat.JSON_LD, "trig": ox.RdfFormat.TRIG}[fmt]
+    parsed = {(q.subject, q.predicate, q.object) for q in ox.parse(result.stdout, syntax)}
+    store = Store.open(seeded_dir, read_only=True)
+    expected = {
+        (q.subject, q.predicate, q.object)
+        for g in store.public_graphs()
+        for q in store.quads(graph=g)
+    }
+    assert parsed == expected
 
 
 def test_export_never_includes_private_graphs(seeded_dir, tmp_path):

@@ -207,7 +207,8 @@ class Store:
         graph: NamedNode | DefaultGraph | None = None,
         graphs: Iterable[NamedNode] | None = None,
     ) -> None:
-        """Serialise the store, one graph, or a list of graphs, streaming into ``output``."""
+        """Serialise the store, one graph, or a list of graphs, streaming into ``output``; a
+        format without named graphs gets the merge of the selected graphs."""
         if graph is not None:
             self._inner.dump(output, fmt, from_graph=graph)
             return
@@ -218,6 +219,9 @@ class Store:
         quads = itertools.chain.from_iterable(
             self._inner.quads_for_pattern(None, None, None, g) for g in selected
         )
+        if not fmt.supports_datasets:
+            # A triples format (Turtle, N-Triples, RDF/XML) gets the merge of the graphs.
+            quads = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
         ox.serialize(quads, output, fmt)
 
     def digest(self) -> str:
