@@ -50,6 +50,9 @@ class QueryJob:
     query_dataset: bool = False  # the query's own FROM / FROM NAMED apply
     substitutions: tuple[tuple[str, Term], ...] = ()
     base_iri: str | None = None
+    # The union of the public graphs as the default graph, whatever the endpoint's setting
+    # (the REST facade and the pages read this way).
+    public_union: bool = False
 
 
 @dataclass
@@ -343,7 +346,7 @@ def _worker_main(  # pragma: no cover
     results = {s.media_type: s.oxigraph for s in RESULT_SYNTAXES}
     store, version, public = None, None, []
     try:
-        store = Store.open(store_path, read_only=True)
+        store = _open_read_only(Store, store_path)
         conn.send("ready")
     except Exception as exc:
         conn.send(f"{type(exc).__name__}: {exc}")
@@ -371,7 +374,7 @@ def _worker_main(  # pragma: no cover
         elif job.query_dataset:
             default, named = None, None  # FROM / FROM NAMED, checked public by the caller
         else:
-            default = list(public) if union_default_graph else None
+            default = list(public) if union_default_graph or job.public_union else None
             named = list(public)
         result = store.query(
             job.query,
@@ -433,6 +436,19 @@ def _worker_main(  # pragma: no cover
                     continue
                 conn.send(("error", "internal", f"{type(exc).__name__}: {exc}", None, None))
             break
+
+
+def _open_read_only(store_class, store_path: str):  # pragma: no cover
+    """Open the store read-only, again after a pause when the writer's compaction (after a
+    restart, for one) removed a file between listing and opening it."""
+    for attempt in range(1, REOPEN_ATTEMPTS + 1):
+        try:
+            return store_class.open(store_path, read_only=True)
+        except Exception as exc:
+            if attempt == REOPEN_ATTEMPTS or not _vanished_file(exc):
+                raise
+            time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def _vanished_file(exc: Exception) -> bool:

@@ -51,7 +51,7 @@ def _job(query: str, media_type: str, bindings: dict[str, Term | str | int | flo
             )
         else:
             subs.append((name, Term("literal", str(value))))
-    return QueryJob(query, media_type, substitutions=tuple(subs))
+    return QueryJob(query, media_type, substitutions=tuple(subs), public_union=True)
 
 
 def select_job(query: str, **bindings: Term | str | int | float) -> QueryJob:
