@@ -248,8 +248,6 @@ def ingest(
                 if file is None:
                     raise BadRequest("the registry pipeline needs --file PATH.csv")
                 output = PIPELINES[name](file)
-            elif name == "catalog":
-                output = PIPELINES[name](store)
             else:
                 output = PIPELINES[name]()
             for iri, g in output.graphs().items():

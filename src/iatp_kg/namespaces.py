@@ -47,6 +47,7 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "sd": str(SD),
     "wd": str(WD),
+    "foaf": "http://xmlns.com/foaf/0.1/",
 }
 
 PRIVATE_GRAPH_PREFIX = str(ID) + "graph/private/"

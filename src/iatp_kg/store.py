@@ -224,6 +224,20 @@ class Store:
             quads = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
         ox.serialize(quads, output, fmt)
 
+    def dump_public(self, output: IO[bytes], fmt: RdfFormat) -> None:
+        """Serialise every public named graph from one snapshot, streaming into ``output``
+        (a triples format gets their merge). Private graphs and the default graph are left
+        out, whatever is written meanwhile."""
+        quads = (
+            q
+            for q in self._inner.quads_for_pattern(None, None, None, None)
+            if isinstance(q.graph_name, NamedNode)
+            and not q.graph_name.value.startswith(PRIVATE_GRAPH_PREFIX)
+        )
+        if not fmt.supports_datasets:
+            quads = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+        ox.serialize(quads, output, fmt)
+
     def digest(self) -> str:
         """SHA-256 of the sorted N-Quads of the whole store: equal digests mean equal stores."""
         lines = sorted(str(q) for q in self._inner.quads_for_pattern(None, None, None, None))

@@ -134,7 +134,7 @@ PIPELINES: dict[str, Callable[..., PipelineOutput]] = {
     "community-of-practice": _lazy("hand_written", "run_community_of_practice"),
     "platform": _lazy("hand_written", "run_platform"),
     "registry": _lazy("registry", "run"),
-    "catalog": _lazy("catalog", "run"),
+    "catalog": _lazy("hand_written", "run_catalog"),
     # Benchmarks only, never seeded: `iatp-kg ingest synthetic --size N` streams it instead.
     "synthetic": _lazy("synthetic", "run"),
 }
@@ -149,6 +149,7 @@ SEED_PIPELINES: list[str] = [
     "lac-initiatives",
     "community-of-practice",
     "platform",
+    "catalog",
 ]
 
 __all__ = [
