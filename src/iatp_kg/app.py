@@ -27,7 +27,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
-HTML_CSP = (
+HTML_CSP = (  # a page may send its own (the map widens img-src to its tile server)
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'"
 )
@@ -88,7 +88,10 @@ class RequestContextMiddleware:
                     if key.lower().encode() not in present:
                         out.append((key.lower().encode(), value.encode()))
                 content_type = dict(out).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
+                if (
+                    content_type.startswith(b"text/html")
+                    and b"content-security-policy" not in present
+                ):
                     out.append((b"content-security-policy", HTML_CSP.encode()))
                 message = {**message, "headers": out}
             await send(message)
@@ -182,6 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
         matches,
         registrations,
         resources,
+        site,
         sparql,
         update,
     )
@@ -195,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(resources.router)
     app.include_router(dumps.router)
+    app.include_router(site.router)
     static = static_dir()
     static.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -21,18 +21,33 @@ def environment() -> Environment:
 
 
 def language(request: Request) -> str:
-    """es or en: the ``lang`` parameter, else the Accept-Language header, else English."""
+    """es or en: the ``lang`` parameter, else the Accept-Language header (by q-value; the
+    first listed wins a tie), else English.
+
+    >>> class R:
+    ...     query_params = {}
+    ...     headers = {"accept-language": "fr;q=1, en;q=0.5, es-CO;q=0.8"}
+    >>> language(R())
+    'es'
+    """
     wanted = request.query_params.get("lang")
     if wanted in ("es", "en"):
         return wanted
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("es"):
-            return "es"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
+    best, best_q = "en", 0.0
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.lower().split("-")[0]
+        if primary in ("es", "en") and q > best_q:
+            best, best_q = primary, q
+    return best
 
 
 def render_editor(request: Request) -> str:

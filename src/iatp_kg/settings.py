@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     """Where the rate limit counts live (a `limits` storage URI; redis://… to share them)."""
 
+    map_tile_url: str | None = None
+    """A tile-layer URL template for /map (``https://tile.example.org/{z}/{x}/{y}.png``). Unset:
+    the map draws the bundled country outlines only, and fetches nothing."""
+
+    map_tile_attribution: str = ""
+    """The attribution the tile provider asks for, shown on the map."""
+
     seed_on_start: bool = True
     """On first start over an empty store, ingest the bundled seed pipelines."""
 

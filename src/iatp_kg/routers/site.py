@@ -1,0 +1,293 @@
+"""The site: the home page (/), the map (/map). Server-rendered, bilingual (es/en by ``?lang=``
+or ``Accept-Language``), usable without JavaScript; scripts only draw the charts and the map.
+
+Every number on a page comes from a SPARQL query over the public graphs, through the executor,
+cached per store version.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from iatp_kg import reads
+from iatp_kg.app import HTML_CSP
+from iatp_kg.context import AppContext, ContextDep
+from iatp_kg.pages import environment, language
+from iatp_kg.routers.resources import best_label
+
+router = APIRouter(tags=["Site"], include_in_schema=False)
+
+BY_COUNTRY_AND_KIND = """
+SELECT ?country ?code ?kind (COUNT(DISTINCT ?i) AS ?n) WHERE {
+  ?i iatp:initiativeKind ?kind ; iatp:country ?country .
+  ?country iatp:iso3166Alpha2 ?code .
+} GROUP BY ?country ?code ?kind
+"""
+BY_SECTION = """
+SELECT ?section ?code (COUNT(DISTINCT ?i) AS ?n) WHERE {
+  ?i iatp:initiativeKind ?k ; iatp:sector ?s .
+  ?s skos:broader* ?section .
+  ?section skos:notation ?code ; skos:inScheme <https://w3id.org/iatp/id/scheme/isic> .
+  FILTER NOT EXISTS { ?section skos:broader ?up }
+} GROUP BY ?section ?code
+"""
+BY_YEAR = """
+SELECT ?year (COUNT(DISTINCT ?i) AS ?n) WHERE {
+  ?i iatp:foundingYear ?y . BIND(STR(?y) AS ?year)
+} GROUP BY ?year ORDER BY ?year
+"""
+TOTALS = """
+SELECT
+  (COUNT(DISTINCT ?i) AS ?initiatives)
+  (COUNT(DISTINCT ?c) AS ?countries)
+WHERE { ?i iatp:initiativeKind ?k ; iatp:country ?c }
+"""
+ACTORS = """
+SELECT (COUNT(DISTINCT ?a) AS ?actors) WHERE { ?m org:organization ?i ; org:member ?a }
+"""
+LABELS = """
+SELECT ?x ?label WHERE {
+  { ?x a iatp:Country } UNION { ?x skos:inScheme <https://w3id.org/iatp/id/scheme/initiative-kind> }
+  UNION { ?x skos:inScheme <https://w3id.org/iatp/id/scheme/isic> . FILTER NOT EXISTS { ?x skos:broader ?up } }
+  ?x rdfs:label|skos:prefLabel ?label .
+}
+"""
+EVENTS = """
+SELECT ?event ?name ?date ?status ?session WHERE {
+  VALUES ?class { iatp:Workshop iatp:CommunityMeeting iatp:TrainingSession }
+  ?event a ?class ; rdfs:label ?name .
+  OPTIONAL { ?event schema:startDate ?date }
+  OPTIONAL { ?event schema:eventStatus ?status }
+  OPTIONAL { ?event iatp:sessionNumber ?session }
+}
+"""
+LATEST_REGISTRATIONS = """
+SELECT ?i ?name ?when WHERE {
+  GRAPH ?g { ?i iatp:initiativeKind ?k ; rdfs:label ?name . }
+  FILTER(STRSTARTS(STR(?g), "https://w3id.org/iatp/id/graph/registration/"))
+  OPTIONAL { GRAPH ?g { ?g prov:wasGeneratedBy/prov:endedAtTime ?when } }
+} ORDER BY DESC(?when) LIMIT 10
+"""
+
+
+def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in rows:
+        out.setdefault(r["x"]["value"], []).append(
+            (r["label"]["value"], r["label"].get("xml:lang", ""))
+        )
+    return out
+
+
+async def home_data(ctx: AppContext) -> dict:
+    """What the home page shows, language-neutral, cached per store version."""
+    key = ("home", ctx.store.version)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    labels = _labels(await reads.select(ctx, LABELS))
+    totals = (await reads.select(ctx, TOTALS))[0]
+    actors = (await reads.select(ctx, ACTORS))[0]
+    data = {
+        "labels": labels,
+        "totals": {
+            "initiatives": int(totals["initiatives"]["value"]),
+            "countries": int(totals["countries"]["value"]),
+            "actors": int(actors["actors"]["value"]),
+        },
+        "by_country_kind": [
+            (r["country"]["value"], r["code"]["value"], r["kind"]["value"], int(r["n"]["value"]))
+            for r in await reads.select(ctx, BY_COUNTRY_AND_KIND)
+        ],
+        "by_section": [
+            (r["section"]["value"], r["code"]["value"], int(r["n"]["value"]))
+            for r in await reads.select(ctx, BY_SECTION)
+        ],
+        "by_year": [
+            (r["year"]["value"], int(r["n"]["value"])) for r in await reads.select(ctx, BY_YEAR)
+        ],
+        "events": await reads.select(ctx, EVENTS),
+        "latest": await reads.select(ctx, LATEST_REGISTRATIONS),
+    }
+    ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "home"}
+    ctx.cache[key] = data
+    return data
+
+
+def _local(iri: str, ctx: AppContext) -> str:
+    base = ctx.settings.id_base
+    return "/id/" + iri[len(base) :] if iri.startswith(base) else iri
+
+
+def home_view(data: dict, lang: str, ctx: AppContext, today: date) -> dict:
+    """The home page's tables and chart series in one language."""
+    label = lambda iri: best_label(data["labels"].get(iri, []), lang) or iri.rsplit("/", 1)[-1]  # noqa: E731
+    kinds = sorted({k for _, _, k, _ in data["by_country_kind"]}, key=label)
+    countries: dict[str, dict] = {}
+    for country, code, kind, n in data["by_country_kind"]:
+        row = countries.setdefault(
+            country,
+            {"iri": country, "href": _local(country, ctx), "name": label(country), "code": code,
+             "counts": {}, "total": 0},
+        )  # fmt: skip
+        row["counts"][kind] = n
+    # an initiative may have two kinds? no: one kind each, so the row total is the sum
+    for row in countries.values():
+        row["total"] = sum(row["counts"].values())
+    table = sorted(countries.values(), key=lambda r: (-r["total"], r["name"]))
+    sections = sorted(
+        (
+            {"code": code, "name": label(iri), "href": _local(iri, ctx), "n": n}
+            for iri, code, n in data["by_section"]
+        ),
+        key=lambda s: (-s["n"], s["code"]),
+    )
+    events = {}
+    for r in data["events"]:
+        e = events.setdefault(
+            r["event"]["value"],
+            {"href": _local(r["event"]["value"], ctx), "names": [], "date": None, "status": None},
+        )
+        e["names"].append((r["name"]["value"], r["name"].get("xml:lang", "")))
+        if "date" in r:
+            e["date"] = r["date"]["value"]
+        if "status" in r:
+            e["status"] = r["status"]["value"].rsplit("/", 1)[-1]
+    past, upcoming = [], []
+    for e in events.values():
+        e["name"] = best_label(e["names"], lang)
+        is_past = e["status"] == "EventCompleted" or (
+            e["date"] is not None and e["date"] < today.isoformat()
+        )
+        (past if is_past else upcoming).append(e)
+    past.sort(key=lambda e: e["date"] or "", reverse=True)
+    upcoming.sort(key=lambda e: e["date"] or "9999")
+    latest = [
+        {"href": _local(r["i"]["value"], ctx), "name": r["name"]["value"], "when": reads.value(r, "when", "")[:10]}
+        for r in data["latest"]
+    ]  # fmt: skip
+    charts = {
+        "country": {
+            "labels": [r["name"] for r in table],
+            "values": [r["total"] for r in table],
+        },
+        "sector": {
+            "labels": [f"{s['code']} · {s['name']}" for s in sections],
+            "values": [s["n"] for s in sections],
+        },
+        "year": {
+            "labels": [y for y, _ in data["by_year"]],
+            "values": [n for _, n in data["by_year"]],
+        },
+    }
+    return {
+        "totals": data["totals"],
+        "kinds": [{"iri": k, "name": label(k)} for k in kinds],
+        "countries": table,
+        "sections": sections,
+        "years": data["by_year"],
+        "past": past,
+        "upcoming": upcoming,
+        "latest": latest,
+        "charts_json": orjson.dumps(charts).decode().replace("<", "\\u003c"),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, ctx: ContextDep) -> HTMLResponse:
+    lang = language(request)
+    view = home_view(await home_data(ctx), lang, ctx, date.today())
+    page = environment().get_template("home.html").render(lang=lang, **view)
+    return HTMLResponse(page, headers={"Vary": "Accept-Language"})
+
+
+MAP_FEATURES = """
+SELECT ?i ?name ?lat ?long ?kind ?country ?code ?section WHERE {
+  ?i iatp:initiativeKind ?kind ; rdfs:label ?name ; iatp:country ?country ;
+     geo:hasGeometry ?g .
+  ?g wgs84:lat ?lat ; wgs84:long ?long .
+  ?country iatp:iso3166Alpha2 ?code .
+  OPTIONAL {
+    ?i iatp:sector ?s . ?s skos:broader* ?section .
+    ?section skos:inScheme <https://w3id.org/iatp/id/scheme/isic> .
+    FILTER NOT EXISTS { ?section skos:broader ?up }
+  }
+}
+"""
+
+
+async def map_features(ctx: AppContext) -> list[dict]:
+    """One GeoJSON Feature per georeferenced initiative, cached per store version."""
+    key = ("map", ctx.store.version)
+    if key not in ctx.cache:
+        features: dict[str, dict] = {}
+        for r in await reads.select(ctx, MAP_FEATURES):
+            iri = r["i"]["value"]
+            f = features.setdefault(
+                iri,
+                {
+                    "type": "Feature",
+                    "id": iri,
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(r["long"]["value"]), float(r["lat"]["value"])],
+                    },
+                    "properties": {
+                        "name": r["name"]["value"],
+                        "url": _local(iri, ctx),
+                        "kind": r["kind"]["value"],
+                        "country": r["code"]["value"],
+                        "sections": [],
+                    },
+                },
+            )
+            if "section" in r:
+                code = r["section"]["value"].rsplit("/", 1)[-1]
+                if code not in f["properties"]["sections"]:
+                    f["properties"]["sections"].append(code)
+        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "map"}
+        ctx.cache[key] = sorted(features.values(), key=lambda f: f["properties"]["name"])
+    return ctx.cache[key]
+
+
+@router.get("/map", response_class=HTMLResponse)
+async def map_page(request: Request, ctx: ContextDep) -> HTMLResponse:
+    lang = language(request)
+    data = await home_data(ctx)
+    features = await map_features(ctx)
+    label = lambda iri: best_label(data["labels"].get(iri, []), lang) or iri.rsplit("/", 1)[-1]  # noqa: E731
+    kinds = sorted({f["properties"]["kind"] for f in features}, key=label)
+    countries = sorted({(f["properties"]["country"]) for f in features})
+    country_names = {code: label(iri) for iri, code, _, _ in data["by_country_kind"]}
+    sections = sorted({s for f in features for s in f["properties"]["sections"]})
+    section_names = {code: label(iri) for iri, code, _ in data["by_section"]}
+    page = (
+        environment()
+        .get_template("map.html")
+        .render(
+            lang=lang,
+            features=features,
+            kinds=[{"iri": k, "name": label(k)} for k in kinds],
+            countries=[{"code": c, "name": country_names.get(c, c)} for c in countries],
+            sections=[{"code": s, "name": section_names.get(s, s)} for s in sections],
+            kind_names={k: label(k) for k in kinds},
+            geojson=orjson.dumps({"type": "FeatureCollection", "features": features})
+            .decode()
+            .replace("<", "\\u003c"),
+            tile_url=ctx.settings.map_tile_url,
+            tile_attribution=ctx.settings.map_tile_attribution,
+        )
+    )
+    headers = {"Vary": "Accept-Language"}
+    if ctx.settings.map_tile_url:
+        # the page's own policy: images may also come from the tile server
+        tiles = urlsplit(ctx.settings.map_tile_url.replace("{s}.", ""))
+        headers["Content-Security-Policy"] = HTML_CSP.replace(
+            "img-src 'self' data:",
+            f"img-src 'self' data: {tiles.scheme}://*.{tiles.netloc} {tiles.scheme}://{tiles.netloc}",
+        )
+    return HTMLResponse(page, headers=headers)
