@@ -185,6 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
         matches,
         registrations,
         resources,
+        rest,
         site,
         sparql,
         update,
@@ -196,6 +197,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(matches.router)  # before api: /initiatives/{id}/matches is more specific
     app.include_router(registrations.router)
+    app.include_router(rest.router)
+    app.include_router(rest.context_router)
     app.include_router(api.router)
     app.include_router(resources.router)
     app.include_router(dumps.router)

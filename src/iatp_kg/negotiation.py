@@ -73,8 +73,9 @@ class MediaRange:
         return (self.type != "*") + (self.subtype != "*")
 
 
-def parse_accept(header: str | None) -> list[MediaRange]:
+def parse_accept(header: str | None, aliases: dict[str, str] | None = None) -> list[MediaRange]:
     """Media ranges of an Accept header; a malformed entry is skipped, as browsers do.
+    ``aliases`` (default: the SPARQL endpoint's :data:`ALIASES`) rename media types.
 
     >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/html;q=0.9, */*;q=0.1")]
     [('text', 'html', 0.9), ('*', '*', 0.1)]
@@ -87,8 +88,9 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         media = pieces[0].lower()
         if "/" not in media:
             continue
-        aliased = media in ALIASES
-        media = ALIASES.get(media, media)
+        table = ALIASES if aliases is None else aliases
+        aliased = media in table
+        media = table.get(media, media)
         t, s = media.split("/", 1)
         q = 1.0
         for param in pieces[1:]:
@@ -102,12 +104,14 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def negotiate(accept: str | None, offered: list[str]) -> str:
+def negotiate(accept: str | None, offered: list[str], aliases: dict[str, str] | None = None) -> str:
     """The offered media type the client prefers most; ties go to the server's order.
+    ``aliases`` as for :func:`parse_accept` (the REST facade passes ``{}``: there,
+    ``application/json`` is plain JSON).
 
     Raises :class:`NotAcceptable` when nothing offered is acceptable.
     """
-    ranges = parse_accept(accept)
+    ranges = parse_accept(accept, aliases)
     best: tuple[float, int, int] | None = None
     choice = None
     for index, media_type in enumerate(offered):
