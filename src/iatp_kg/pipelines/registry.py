@@ -13,6 +13,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 import pycountry
 from rdflib import Graph, Literal, URIRef
@@ -85,49 +86,116 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
 
+class Problem(NamedTuple):
+    """One problem of a row: the column it is about, and the sentence in English and Spanish."""
+
+    field: str
+    en: str
+    es: str
+
+    def message(self, lang: str = "en") -> str:
+        return self.es if lang == "es" else self.en
+
+
 def check_row(row: dict[str, str], isic: set[str], lac: set[str]) -> list[str]:
     """Every problem of one row, as plain sentences (empty when the row is good)."""
-    problems = []
+    return [p.en for p in row_problems(row, isic, lac)]
+
+
+def row_problems(row: dict[str, str], isic: set[str], lac: set[str]) -> list[Problem]:
+    """Every problem of one row, each naming its column, in English and Spanish.
+
+    The registry import and the registration API (:mod:`iatp_kg.registration`) both use it.
+
+    >>> [p.field for p in row_problems({"name": "X", "kind": "cartel", "country": "ES"},
+    ...                                 isic=set(), lac={"CO"})]
+    ['kind', 'country']
+    """
+    problems: list[Problem] = []
+
+    def add(field: str, en: str, es: str) -> None:
+        problems.append(Problem(field, en, es))
+
     for col in REQUIRED:
         if not row.get(col, "").strip():
-            problems.append(f"'{col}' is required")
+            add(col, f"'{col}' is required", f"'{col}' es obligatorio")
     kind = row.get("kind", "").strip()
     if kind and kind not in KINDS:
-        problems.append(f"unknown kind {kind!r} (use one of {', '.join(KINDS)})")
+        add(
+            "kind",
+            f"unknown kind {kind!r} (use one of {', '.join(KINDS)})",
+            f"tipo desconocido {kind!r} (use uno de {', '.join(KINDS)})",
+        )
     country = row.get("country", "").strip().upper()
     if country and country not in lac:
-        problems.append(
-            f"unknown country {country!r} (an ISO 3166-1 alpha-2 code of a LAC country)"
+        add(
+            "country",
+            f"unknown country {country!r} (an ISO 3166-1 alpha-2 code of a LAC country)",
+            f"país desconocido {country!r} (un código ISO 3166-1 alfa-2 de un país de "
+            "América Latina y el Caribe)",
         )
     sub = row.get("subdivision", "").strip().upper()
     if sub:
         found = pycountry.subdivisions.get(code=sub)
         if found is None or found.country_code != country or found.parent_code is not None:
-            problems.append(f"unknown subdivision {sub!r} for country {country!r} (ISO 3166-2)")
+            add(
+                "subdivision",
+                f"unknown subdivision {sub!r} for country {country!r} (ISO 3166-2)",
+                f"subdivisión desconocida {sub!r} para el país {country!r} (ISO 3166-2)",
+            )
     lat, lon = row.get("latitude", "").strip(), row.get("longitude", "").strip()
     if bool(lat) != bool(lon):
-        problems.append("give both latitude and longitude, or neither")
+        add(
+            "latitude" if not lat else "longitude",
+            "give both latitude and longitude, or neither",
+            "indique latitud y longitud, o ninguna de las dos",
+        )
     elif lat:
         try:
             la, lo = Decimal(lat), Decimal(lon)
             if not (-90 <= la <= 90 and -180 <= lo <= 180):
-                problems.append(f"coordinates ({lat}, {lon}) are out of range")
+                add(
+                    "latitude" if not -90 <= la <= 90 else "longitude",
+                    f"coordinates ({lat}, {lon}) are out of range",
+                    f"las coordenadas ({lat}, {lon}) están fuera de rango",
+                )
         except InvalidOperation:
-            problems.append(f"coordinates ({lat!r}, {lon!r}) are not numbers")
+            add(
+                "latitude",
+                f"coordinates ({lat!r}, {lon!r}) are not numbers",
+                f"las coordenadas ({lat!r}, {lon!r}) no son números",
+            )
     for code in _split(row.get("sectors", "")):
         if code not in isic:
-            problems.append(f"unknown ISIC Rev.4 section or division {code!r}")
+            add(
+                "sectors",
+                f"unknown ISIC Rev.4 section or division {code!r}",
+                f"sección o división de la CIIU Rev.4 desconocida {code!r}",
+            )
     founded = row.get("founded", "").strip()
+    this_year = date.today().year
     if founded and not (
-        founded.isdigit() and len(founded) == 4 and 1800 <= int(founded) <= date.today().year
+        founded.isdigit() and len(founded) == 4 and 1800 <= int(founded) <= this_year
     ):
-        problems.append(f"founded {founded!r} is not a year between 1800 and this year")
+        add(
+            "founded",
+            f"founded {founded!r} is not a year between 1800 and this year",
+            f"el año de fundación {founded!r} no es un año entre 1800 y {this_year}",
+        )
     website = row.get("website", "").strip()
     if website and not URL.match(website):
-        problems.append(f"website {website!r} is not an http(s) URL")
+        add(
+            "website",
+            f"website {website!r} is not an http(s) URL",
+            f"el sitio web {website!r} no es una URL http(s)",
+        )
     lang = row.get("description_lang", "").strip()
     if lang and lang not in LANGS:
-        problems.append(f"description_lang {lang!r} is not one of es, en, pt")
+        add(
+            "description_lang",
+            f"description_lang {lang!r} is not one of es, en, pt",
+            f"description_lang {lang!r} no es es, en ni pt",
+        )
     for col, scheme in (
         ("coordinator_sector", "actor-sector"),
         ("status", "status"),
@@ -137,27 +205,54 @@ def check_row(row: dict[str, str], isic: set[str], lac: set[str]) -> list[str]:
     ):
         value = row.get(col, "").strip()
         if value and value not in CODES[scheme]:
-            problems.append(
-                f"unknown {col} {value!r} (use one of {', '.join(sorted(CODES[scheme]))})"
+            choices = ", ".join(sorted(CODES[scheme]))
+            add(
+                col,
+                f"unknown {col} {value!r} (use one of {choices})",
+                f"{col} desconocido {value!r} (use uno de {choices})",
             )
     for value in _split(row.get("lines_of_action", "")):
         if value not in CODES["line-of-action"]:
-            problems.append(f"unknown line of action {value!r}")
+            add(
+                "lines_of_action",
+                f"unknown line of action {value!r}",
+                f"línea de acción desconocida {value!r}",
+            )
     for member in _split(row.get("members", "")):
         parts = [p.strip() for p in member.split("|")]
         if not parts[0] or len(parts) > 3:
-            problems.append(f"member {member!r} is not 'Name|sector|size'")
+            add(
+                "members",
+                f"member {member!r} is not 'Name|sector|size'",
+                f"el miembro {member!r} no tiene la forma 'Nombre|sector|tamaño'",
+            )
             continue
         if len(parts) > 1 and parts[1] and parts[1] not in CODES["actor-sector"]:
-            problems.append(f"member {parts[0]!r}: unknown sector {parts[1]!r}")
+            add(
+                "members",
+                f"member {parts[0]!r}: unknown sector {parts[1]!r}",
+                f"miembro {parts[0]!r}: sector desconocido {parts[1]!r}",
+            )
         if len(parts) > 2 and parts[2] and parts[2] not in CODES["firm-size"]:
-            problems.append(f"member {parts[0]!r}: unknown size {parts[2]!r}")
+            add(
+                "members",
+                f"member {parts[0]!r}: unknown size {parts[2]!r}",
+                f"miembro {parts[0]!r}: tamaño desconocido {parts[2]!r}",
+            )
     count = row.get("member_firm_count", "").strip()
     if count and not count.isdigit():
-        problems.append(f"member_firm_count {count!r} is not a whole number")
+        add(
+            "member_firm_count",
+            f"member_firm_count {count!r} is not a whole number",
+            f"member_firm_count {count!r} no es un número entero no negativo",
+        )
     email = row.get("contact_email", "").strip()
     if email and not EMAIL.match(email):
-        problems.append(f"contact_email {email!r} is not an e-mail address")
+        add(
+            "contact_email",
+            f"contact_email {email!r} is not an e-mail address",
+            f"contact_email {email!r} no es una dirección de correo electrónico",
+        )
     return problems
 
 
@@ -217,7 +312,7 @@ def run(path: str | Path) -> PipelineOutput:
     public.add((source, RDF.type, IATP.Source))
     public.add((source, DCTERMS.title, Literal(f"Registry file {path.name}", lang="en")))
     for row in rows:
-        _row_to_rdf(row, public, contacts, source)
+        row_to_rdf(row, public, contacts, source)
     public += provenance(
         graph,
         pipeline="registry",
@@ -230,7 +325,9 @@ def run(path: str | Path) -> PipelineOutput:
     return PipelineOutput(public={str(graph): public}, private={str(private): contacts})
 
 
-def _row_to_rdf(row: dict[str, str], g: Graph, contacts: Graph, source: URIRef) -> None:
+def row_to_rdf(row: dict[str, str], g: Graph, contacts: Graph, source: URIRef) -> URIRef:
+    """Add one checked row to ``g`` (public triples) and ``contacts`` (private ones), each
+    citing ``source``; return the initiative's IRI."""
     v = {k: (row.get(k) or "").strip() for k in COLUMNS}
     iri = ID[f"initiative/{slugify(v['name'])}"]
     iso2 = v["country"].upper()
@@ -304,6 +401,7 @@ def _row_to_rdf(row: dict[str, str], g: Graph, contacts: Graph, source: URIRef) 
             contacts.add((contact, SCHEMA.email, Literal(v["contact_email"])))
         if v["contact_phone"]:
             contacts.add((contact, SCHEMA.telephone, Literal(v["contact_phone"])))
+    return iri
 
 
 _SF_WITHIN = URIRef("http://www.opengis.net/ont/geosparql#sfWithin")
