@@ -312,6 +312,14 @@ def _cases(registration, colombia_box, base) -> dict[str, tuple]:
             registration(subdivision="MX-NLE"), js, 422, "subdivision", "unknown subdivision",
             "subdivisión desconocida",
         ),
+        "website not an IRI": (
+            registration(website="https://example.org:port/"), js, 422, "website",
+            "not an http(s) URL", "no es una URL http(s)",
+        ),
+        "name with nothing to make an IRI of": (
+            registration(name="¡¿!?"), js, 422, "name", "needs a letter or a digit",
+            "necesita una letra o un dígito",
+        ),
         "unknown sector": (
             registration(sectors=["00"]), js, 422, "sectors", "unknown ISIC", "CIIU",
         ),
@@ -350,7 +358,8 @@ def _cases(registration, colombia_box, base) -> dict[str, tuple]:
 INVALID = [
     "missing name", "bad kind", "country outside LAC", "coordinates outside the country",
     "year before 1800", "year in the future", "year not a number", "bad e-mail", "unknown field",
-    "subdivision of another country", "unknown sector", "a list, not an object",
+    "subdivision of another country", "website not an IRI", "name with nothing to make an IRI of",
+    "unknown sector", "a list, not an object",
     "remote @context", "remote @import in an inline context", "two initiatives in JSON-LD",
     "JSON-LD property the form lacks", "not JSON", "too big", "deep JSON", "very deep JSON",
     "form body",

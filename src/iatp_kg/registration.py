@@ -395,8 +395,18 @@ def to_row(reg: Registration) -> dict[str, str]:
 
 
 def check(reg: Registration) -> list[Problem]:
-    """The registry's row checks (LAC country, subdivision, ISIC codes, years, URLs ...)."""
-    return registry.row_problems(to_row(reg), set(isic_codes()), set(lac_codes()))
+    """The registry's row checks (LAC country, subdivision, ISIC codes, years, URLs ...), and
+    a name the initiative's IRI can be made of."""
+    problems = registry.row_problems(to_row(reg), set(isic_codes()), set(lac_codes()))
+    if not str(initiative_iri(reg)).removeprefix(f"{ID}initiative/"):
+        problems.append(
+            Problem(
+                "name",
+                "needs a letter or a digit (the initiative's IRI is made from it)",
+                "necesita una letra o un dígito (la IRI de la iniciativa se forma con él)",
+            )
+        )
+    return problems
 
 
 def validate(doc: dict) -> tuple[Registration | None, list[Problem]]:

@@ -68,7 +68,7 @@ def fields_from_graph(g: Graph, node: URIRef) -> tuple[dict[str, Any], list[Prob
         value = g.value(thing, RDFS.label)
         return None if value is None else str(value)
 
-    for pred, obj in sorted(g.predicate_objects(node)):
+    for pred, obj in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
         if pred in _IGNORED:
             continue
         if pred == RDF.type:
@@ -152,7 +152,7 @@ def fields_from_graph(g: Graph, node: URIRef) -> tuple[dict[str, Any], list[Prob
             bad(str(pred), f"the form has no field for {pred}",
                 f"el formulario no tiene un campo para {pred}")  # fmt: skip
     members = []
-    for membership in sorted(g.subjects(ORG.organization, node)):
+    for membership in sorted(g.subjects(ORG.organization, node), key=str):
         actor = g.value(membership, ORG.member)
         roles = {_code(r, "role") for r in g.objects(membership, ORG.role)}
         if actor is None or not label(actor):
@@ -192,7 +192,7 @@ def initiatives_in(g: Graph) -> list[URIRef]:
     found = {s for s in g.subjects(IATP.initiativeKind, None)}
     for cls in (*_KIND_CLASSES, IATP.Initiative):
         found.update(g.subjects(RDF.type, cls))
-    return sorted(found)
+    return sorted(found, key=str)
 
 
 # ---- JSON and JSON-LD bodies -----------------------------------------------------------------

@@ -59,7 +59,8 @@ CODES = {
 }  # fmt: skip
 LANGS = {"es", "en", "pt"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# No space, nor a character an IRI may not hold (RFC 3987): <>"{}|\^`
+URL = re.compile(r'^https?://[^\s/$.?#<>"{}|\\^`][^\s<>"{}|\\^`]*$', re.IGNORECASE)
 
 
 class RowErrors(BadRequest):
@@ -183,7 +184,7 @@ def row_problems(row: dict[str, str], isic: set[str], lac: set[str]) -> list[Pro
             f"el año de fundación {founded!r} no es un año entre 1800 y {this_year}",
         )
     website = row.get("website", "").strip()
-    if website and not URL.match(website):
+    if website and not (URL.match(website) and _is_iri(website)):
         add(
             "website",
             f"website {website!r} is not an http(s) URL",
@@ -254,6 +255,21 @@ def row_problems(row: dict[str, str], isic: set[str], lac: set[str]) -> list[Pro
             f"contact_email {email!r} no es una dirección de correo electrónico",
         )
     return problems
+
+
+def _is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI the store accepts (a port, percent-encodings ...).
+
+    >>> _is_iri("https://example.org/a"), _is_iri("https://example.org:port/")
+    (True, False)
+    """
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

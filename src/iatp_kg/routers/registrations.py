@@ -86,10 +86,10 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 PRIVATE_REGISTRATIONS = str(private_graph(""))
 
 
-def _fields_from_jsonld(doc: Any, request: Request, ctx: AppContext, lang: str) -> dict:
+async def _fields_from_jsonld(doc: Any, request: Request, ctx: AppContext, lang: str) -> dict:
     urls = (context_url(ctx.settings.base_iri), f"{request.base_url}context.jsonld")
-    try:
-        g = graph_from_jsonld(doc, urls)
+    try:  # in a thread: a large document keeps pyld busy, never the event loop
+        g = await asyncio.to_thread(graph_from_jsonld, doc, urls)
     except JsonLdRefused as exc:
         if exc.remote:
             raise BadRequest(
@@ -313,7 +313,7 @@ async def submit(request: Request, ctx: ContextDep) -> Response:
     lang = language(request)
     doc, media = await json_body(request, ctx, lang, (JSON, JSONLD))
     if media == JSONLD:
-        doc = _fields_from_jsonld(doc, request, ctx, lang)
+        doc = await _fields_from_jsonld(doc, request, ctx, lang)
     if not isinstance(doc, dict):
         raise invalid(lang, [NOT_AN_OBJECT])
     reg, problems = validate_registration(doc)
