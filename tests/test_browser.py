@@ -1,7 +1,7 @@
 """The site in a real browser: Playwright for Python driving Debian's Chromium, headless.
 
 `scripts/test` installs Debian's `chromium` when it is missing (and sets
-IATP_KG_BROWSER_REQUIRED=1, so a missing browser fails these tests instead of skipping them).
+IATP_KG_TOOLS_REQUIRED=1, so a missing browser fails these tests instead of skipping them).
 Screenshots go to tests/artifacts/screenshots/ (set IATP_KG_ARTIFACTS to change it).
 """
 
@@ -19,7 +19,7 @@ ARTIFACTS = Path(os.environ.get("IATP_KG_ARTIFACTS", Path(__file__).parent / "ar
 SHOTS = ARTIFACTS / "screenshots"
 
 if not Path(CHROMIUM).exists():
-    if os.environ.get("IATP_KG_BROWSER_REQUIRED") == "1":
+    if os.environ.get("IATP_KG_TOOLS_REQUIRED") == "1":
         raise RuntimeError(f"Debian's chromium is required for the browser tests ({CHROMIUM})")
     pytest.skip(
         "Debian's chromium is not installed (scripts/test installs it)", allow_module_level=True

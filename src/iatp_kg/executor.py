@@ -17,6 +17,7 @@ import logging
 import multiprocessing as mp
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ class Executor:
     )
     _closed: bool = field(default=False, init=False)
     replaced: int = field(default=0, init=False)
+    _tasks: set = field(default_factory=set, init=False)
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -120,13 +122,28 @@ class Executor:
         if worker in self._all:
             self._all.remove(worker)
 
-    async def _replace(self, worker: _Worker) -> None:
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker whose state is unknown and start a fresh one in the background, in a
+        task of its own: a cancelled request (a client that went away) must never be able to
+        interrupt the replacement, or the pool would shrink for good."""
         self._kill(worker)
         self.replaced += 1
         if self._closed:
             return
-        fresh = await asyncio.to_thread(self._spawn)
-        self._idle.put_nowait(fresh)
+        task = asyncio.get_running_loop().create_task(self._respawn())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _respawn(self) -> None:
+        while not self._closed:
+            try:
+                fresh = await asyncio.to_thread(self._spawn)
+            except Exception:
+                log.exception("a replacement query worker could not start; retrying")
+                await asyncio.sleep(1)
+                continue
+            self._idle.put_nowait(fresh)
+            return
 
     @property
     def alive(self) -> int:
@@ -147,23 +164,31 @@ class Executor:
                 f"all {self.workers} query workers stayed busy for {self.timeout:g} s; try again"
             ) from None
         loop = asyncio.get_running_loop()
+        lease = _Lease(self, worker, loop)
         queue: asyncio.Queue = asyncio.Queue()
-        thread = threading.Thread(
-            target=_pump, args=(worker, job, version, deadline, loop, queue), daemon=True
-        )
-        worker.busy_since = time.monotonic()
-        thread.start()
-        first = await queue.get()
+        try:
+            thread = threading.Thread(
+                target=_pump, args=(worker, job, version, deadline, loop, queue), daemon=True
+            )
+            worker.busy_since = time.monotonic()
+            thread.start()
+            first = await queue.get()
+        except BaseException:  # cancelled (the client went away) or failed: retire it
+            lease.release(None)
+            raise
         if first[0] == "end":  # an empty serialisation
-            await self._finish(worker, first)
+            lease.release(first)
             return _empty()
         if first[0] != "data":
-            await self._finish(worker, first)
+            lease.release(first)
             _raise(first, self.timeout)
-        return self._rest(worker, first[1], queue)
+        rest = self._rest(lease, first[1], queue)
+        # A generator that is never iterated never runs its `finally`: release at collection.
+        weakref.finalize(rest, lease.release, None)
+        return rest
 
     async def _rest(
-        self, worker: _Worker, first: bytes, queue: asyncio.Queue
+        self, lease: _Lease, first: bytes, queue: asyncio.Queue
     ) -> AsyncIterator[bytes]:
         sent = len(first)
         done = None
@@ -185,19 +210,39 @@ class Executor:
                     _raise(msg, self.timeout)
                 return
         finally:
-            await self._finish(worker, done)
-
-    async def _finish(self, worker: _Worker, last: tuple | None) -> None:
-        worker.jobs += 1
-        if last is not None and last[0] in ("end", "error"):
-            self._idle.put_nowait(worker)  # the worker finished cleanly and is reusable
-        else:  # timed out, too large, or the client went away mid-stream
-            await self._replace(worker)
+            lease.release(done)
 
     async def collect(self, job: QueryJob, version: str) -> bytes:
         """The whole result as bytes (for the REST facade and pages)."""
         chunks = [chunk async for chunk in await self.stream(job, version)]
         return b"".join(chunks)
+
+
+class _Lease:
+    """One job's hold on a worker, released exactly once: back to the pool after a clean end
+    or error, otherwise retired. Safe to call from any thread (a garbage collection may run
+    the finalizer anywhere): the work is done on the event loop."""
+
+    def __init__(self, executor: Executor, worker: _Worker, loop) -> None:
+        self.executor, self.worker, self.loop = executor, worker, loop
+        self.released = False
+        self.lock = threading.Lock()
+
+    def release(self, last: tuple | None) -> None:
+        with self.lock:
+            if self.released:
+                return
+            self.released = True
+        clean = last is not None and last[0] in ("end", "error")
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server is stopping
+            self.loop.call_soon_threadsafe(self._apply, clean)
+
+    def _apply(self, clean: bool) -> None:
+        self.worker.jobs += 1
+        if clean:
+            self.executor._idle.put_nowait(self.worker)
+        else:  # timed out, too large, cancelled, or the client went away mid-stream
+            self.executor._retire(self.worker)
 
 
 async def _empty() -> AsyncIterator[bytes]:
