@@ -148,3 +148,64 @@ def test_an_example_query_runs_in_the_editor(server, page):
     rows.first.wait_for(timeout=30_000)
     assert rows.count() > 0
     shot(page, "editor")
+
+
+def test_the_registration_form_follows_the_shapes_submits_and_shows_errors(admin_server, page):
+    from iatp_kg.shape_form import fields
+
+    page.goto(f"{admin_server}/register?lang=es")
+    # labels, required marks and value lists come from the shapes and the SKOS schemes
+    for f in fields():
+        label = page.locator(f'label[for="f-{f.name}"]').inner_text()
+        assert label.startswith(f.label["es"]), (f.name, label)
+        assert label.endswith("*") == f.required, f.name
+    kinds = count(
+        admin_server,
+        "SELECT (COUNT(?c) AS ?n) WHERE { ?c skos:inScheme <https://w3id.org/iatp/id/scheme/initiative-kind> }",
+    )
+    assert page.locator("#f-kind option").count() == kinds + 1  # and the empty choice
+    # a bad entry: the answer names the field, in Spanish
+    page.fill("#f-name", "Clúster de Prueba del Navegador")
+    page.select_option("#f-kind", "cluster")
+    page.select_option("#f-country", "CO")
+    page.fill("#f-founded", "3000")
+    page.fill("#f-contact_email", "no-es-un-correo")
+    page.click("#register button[type=submit]")
+    page.wait_for_selector("#problems[data-answered='422']")
+    assert "año de fundación" in page.locator("#problems").inner_text()
+    assert page.locator('[data-field="founded"] .error').inner_text() != ""
+    assert page.locator('[data-field="contact_email"] .error').inner_text() != ""
+    shot(page, "register-errors")
+    # corrected, it is received
+    page.fill("#f-founded", "2016")
+    page.fill("#f-contact_email", "navegador@example.org")
+    page.select_option("#f-sectors", ["62", "C"])
+    page.click("#register button[type=submit]")
+    page.wait_for_selector("#confirmation:not([hidden])")
+    status_url = page.locator("#confirmation a").get_attribute("href")
+    status = httpx.get(admin_server + status_url).json()
+    assert status["status"] == "pending" and status["name"] == "Clúster de Prueba del Navegador"
+    shot(page, "register-done")
+
+
+def test_the_registration_form_works_without_javascript(browser, admin_server):
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{admin_server}/register")
+    page.fill("#f-name", "Clúster Sin JavaScript")
+    page.select_option("#f-kind", "cluster")
+    page.select_option("#f-country", "MX")
+    page.fill("#f-latitude", "60")  # far outside Mexico
+    page.fill("#f-longitude", "-100")
+    page.fill("#f-contact_email", "sin-js@example.org")
+    page.click("#register button[type=submit]")
+    assert page.locator("#problems").is_visible()
+    assert (
+        "latitude" in page.locator("#problems").inner_text().lower()
+        or "coordinates" in page.locator("#problems").inner_text().lower()
+    )
+    page.fill("#f-latitude", "")
+    page.fill("#f-longitude", "")
+    page.click("#register button[type=submit]")
+    assert page.locator("#confirmation").is_visible()
+    context.close()

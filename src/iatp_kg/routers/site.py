@@ -291,3 +291,122 @@ async def map_page(request: Request, ctx: ContextDep) -> HTMLResponse:
             f"img-src 'self' data: {tiles.scheme}://*.{tiles.netloc} {tiles.scheme}://{tiles.netloc}",
         )
     return HTMLResponse(page, headers=headers)
+
+
+# ---- /register: the registration form, generated from the shapes ----------------------------
+CHOICES = """
+SELECT ?scheme ?code ?label WHERE {
+  { ?c skos:inScheme ?scheme ; skos:notation ?code ; skos:prefLabel ?label }
+  UNION
+  { ?c a iatp:Country ; iatp:iso3166Alpha2 ?code ; rdfs:label ?label . BIND("country" AS ?scheme) }
+}
+"""
+
+
+async def form_choices(ctx: AppContext) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """{scheme: {code: [(label, lang)]}} for the form's lists, cached per store version."""
+    key = ("form-choices", ctx.store.version)
+    if key not in ctx.cache:
+        out: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        for r in await reads.select(ctx, CHOICES):
+            out.setdefault(r["scheme"]["value"], {}).setdefault(r["code"]["value"], []).append(
+                (r["label"]["value"], r["label"].get("xml:lang", ""))
+            )
+        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "form-choices"}
+        ctx.cache[key] = out
+    return ctx.cache[key]
+
+
+def _form_view(choices: dict, lang: str, values: dict, problems: dict) -> list[dict]:
+    from iatp_kg.shape_form import fields
+
+    view = []
+    for f in fields():
+        options = None
+        if f.scheme:
+            codes = choices.get(f.scheme, {})
+            options = sorted(
+                ((code, best_label(labels, lang) or code) for code, labels in codes.items()),
+                key=lambda o: (len(o[0]) > 1, o[0]) if f.name == "sectors" else o[1],
+            )
+        elif f.choices:
+            options = [(c, c) for c in f.choices]
+        view.append(
+            {
+                "name": f.name,
+                "label": f.label.get(lang) or f.label.get("en") or f.name,
+                "help": f.help.get(lang) or f.help.get("en") or "",
+                "required": f.required,
+                "multiple": f.multiple,
+                "widget": f.widget,
+                "options": options,
+                "private": f.private,
+                "values": values.get(f.name, []),
+                "problem": problems.get(f.name),
+            }
+        )
+    return view
+
+
+async def _render_register(
+    request, ctx, lang, values=None, problems=None, general=None, done=None, status=200
+):
+    choices = await form_choices(ctx)
+    page = (
+        environment()
+        .get_template("register.html")
+        .render(
+            lang=lang,
+            fields=_form_view(choices, lang, values or {}, problems or {}),
+            general=general or [],
+            done=done,
+        )
+    )
+    return HTMLResponse(page, status_code=status, headers={"Vary": "Accept-Language"})
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_page(request: Request, ctx: ContextDep) -> HTMLResponse:
+    return await _render_register(request, ctx, language(request))
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def register_submit(request: Request, ctx: ContextDep) -> HTMLResponse:
+    """Without JavaScript: the form's fields become the registration JSON, which is posted
+    to the registration API in-process (the same checks and storage as any client)."""
+    import httpx
+
+    from iatp_kg.shape_form import to_registration
+
+    lang = language(request)
+    form = await request.form()
+    values = {k: [str(v) for v in form.getlist(k)] for k in form}
+    doc = to_registration(values)
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://internal") as client:
+        r = await client.post(
+            f"/api/v1/registrations?lang={lang}",
+            content=orjson.dumps(doc),
+            headers={"content-type": "application/json", "accept-language": lang},
+        )
+    if r.status_code == 202:
+        body = r.json()
+        status_path = "/api/v1/registrations/" + body["id"]
+        return await _render_register(
+            request, ctx, lang, done={"status_url": status_path, "message": body.get("message", "")},
+            status=202,
+        )  # fmt: skip
+    error = r.json().get("error", {})
+    problems: dict[str, str] = {}
+    general = []
+    for p in error.get("problems") or []:
+        field = str(p.get("field") or "").split(".")[0].split("[")[0]
+        if field:
+            problems[field] = (problems.get(field, "") + " " + p["message"]).strip()
+        else:
+            general.append(p["message"])
+    if not problems and not general:
+        general.append(error.get("message", "error"))
+    return await _render_register(
+        request, ctx, lang, values, problems, general, status=r.status_code
+    )
