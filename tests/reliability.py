@@ -24,6 +24,12 @@ def record(section: str, case: str, **fields) -> None:
         os.close(fd)
 
 
+def _cell(value) -> str:
+    """A table cell: one line, pipes escaped, control characters shown as escapes."""
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def render(log: str, out: str) -> None:
     """Turn the recorded lines into RELIABILITY.md."""
     import datetime
@@ -71,7 +77,7 @@ def render(log: str, out: str) -> None:
             ]
             lines.append(
                 "| "
-                + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells)
+                + " | ".join(_cell(c) for c in cells)
                 + " |"
             )
         lines.append("")

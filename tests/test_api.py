@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from geojson_pydantic import Feature, FeatureCollection
 from pyld import jsonld as pyld
+from reliability import record
 
 from iatp_kg import jsonld
 
@@ -317,12 +318,21 @@ def test_injection_payloads_in_every_parameter(server):
     everything = len(ids(server, ALL))
     for resource in ("initiatives", "actors", "territories", "sectors", "workshops", "projects"):
         for name in PARAMETERS:
+            statuses = []
             for payload in PAYLOADS:
                 r = httpx.get(f"{server}/api/v1/{resource}", params={name: payload}, timeout=30)
                 assert r.status_code < 500, (resource, name, payload, r.text)
+                statuses.append(r.status_code)
                 if r.status_code == 200 and resource == "initiatives":
                     assert r.json()["total"] <= everything
                 assert "graph/private" not in r.text or r.status_code == 400
+            record(
+                "bad input (HTTP, REST parameters)",
+                f"{len(PAYLOADS)} injection payloads in `{name}`",
+                entry=f"GET /api/v1/{resource}",
+                outcome=", ".join(f"{s}×{statuses.count(s)}" for s in sorted(set(statuses))),
+                unchanged=True,  # reads only; no 5xx, no total above the unfiltered one
+            )
         for payload in PAYLOADS[:12]:
             r = httpx.get(f"{server}/api/v1/{resource}/{quote('x' + payload, safe='')}")
             assert r.status_code in (400, 404), (resource, payload)

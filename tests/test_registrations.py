@@ -21,6 +21,7 @@ import httpx
 import jsonschema_rs
 import pytest
 from conftest import ADMIN_TOKEN, running_server
+from reliability import record
 from slugify import slugify
 
 from iatp_kg.store import Store
@@ -392,7 +393,16 @@ def test_invalid_submission_is_refused_in_the_requesters_language_and_stores_not
         problems = {p["field"]: p["message"] for p in error["problems"]}
         assert field in problems, problems
         assert expected in problems[field] or expected in error["message"]
-    assert store_digest(store_dir) == before
+    unchanged = store_digest(store_dir) == before
+    record(
+        "bad input (HTTP, registrations)",
+        f"{case} ({lang})",
+        entry="POST /api/v1/registrations",
+        outcome=str(r.status_code),
+        message=error["message"][:160],
+        unchanged=unchanged,
+    )
+    assert unchanged
 
 
 def test_every_problem_is_reported_at_once(client, registration):

@@ -263,3 +263,76 @@ def readable(message: str) -> str:
             else cleaned.removesuffix(" one of") + " a name character"
         )
     return cleaned
+
+
+# ---- binding values into route queries -------------------------------------------------------
+_BIND_TOKEN = re.compile(
+    _SKIP.pattern
+    + r"""| (?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)
+          | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+          | (?P<open>[{(]) | (?P<close>[})])""",
+    re.VERBOSE,
+)
+
+
+def bind_terms(query: str, terms: dict[str, str]) -> str:
+    """The query with each variable of ``terms`` replaced by an RDF term in its SPARQL form,
+    as Jena's ``ParameterizedSparqlString`` does: the values are typed terms that the caller
+    made with pyoxigraph (which refuses an IRI holding ``>``, a space or a quote, and escapes
+    literals), placed only where the variable token stands, never inside strings, IRIs or
+    comments. A projected variable keeps its name: ``SELECT ?s`` becomes
+    ``SELECT (<iri> AS ?s)``.
+
+    Oxigraph evaluates ``substitutions=`` as a join after the fact, so a query whose first
+    patterns do not name the variable runs over the whole store (600 ms instead of 1 ms at
+    0.1 M triples, growing with the store); a constant in the pattern is used by the planner.
+
+    >>> bind_terms("SELECT ?s ?o WHERE { ?s ?p ?o . ?sx ?p '?s' }", {"s": "<https://e.org/a>"})
+    "SELECT (<https://e.org/a> AS ?s) ?o WHERE { <https://e.org/a> ?p ?o . ?sx ?p '?s' }"
+    >>> bind_terms("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": "<x:a>"})
+    'CONSTRUCT { <x:a> ?p ?o } WHERE { <x:a> ?p ?o }'
+    >>> bind_terms("SELECT ?s ?x WHERE { { SELECT ?s ?x WHERE { ?x ?p ?s } } }", {"s": "<x:a>"})
+    'SELECT (<x:a> AS ?s) ?x WHERE { { SELECT  ?x WHERE { ?x ?p <x:a> } } }'
+    """
+    out: list[str] = []
+    pos = 0
+    projecting = False  # between SELECT and its WHERE / opening brace
+    depth = 0  # parentheses inside a projection: (expr AS ?v) keeps ?v
+    braces = 0  # a SELECT inside braces is a subquery: its projection just drops the variable
+    outer = True
+    for m in _BIND_TOKEN.finditer(query):
+        out.append(query[pos : m.start()])
+        pos = m.end()
+        token = m.group(0)
+        if m.group("word"):
+            upper = token.upper()
+            if upper == "SELECT":
+                projecting, depth, outer = True, 0, braces == 0
+            elif upper == "WHERE":
+                projecting = False
+            out.append(token)
+        elif m.group("open"):
+            if token == "{":
+                projecting = False
+                braces += 1
+            elif projecting:
+                depth += 1
+            out.append(token)
+        elif m.group("close"):
+            if token == ")" and projecting:
+                depth -= 1
+            elif token == "}":
+                braces -= 1
+            out.append(token)
+        elif m.group("var") and token[1:] in terms:
+            value = terms[token[1:]]
+            if projecting and depth == 0:
+                out.append(f"({value} AS {token})" if outer else "")
+            elif projecting:
+                out.append(token)  # the name after AS inside (expr AS ?v)
+            else:
+                out.append(value)
+        else:
+            out.append(token)
+    out.append(query[pos:])
+    return "".join(out)

@@ -78,8 +78,9 @@ SELECT ?s ?x ?p ?label WHERE {{
 
 MEMBERSHIPS = """
 SELECT ?s ?m ?org ?orgLabel ?member ?memberLabel ?role ?roleLabel ?begin ?end WHERE {
-  { ?m org:organization ?s } UNION { ?m org:member ?s }
-  ?m org:organization ?org ; org:member ?member .
+  { ?m org:organization ?s ; org:member ?member . BIND(?s AS ?org) }
+  UNION
+  { ?m org:member ?s ; org:organization ?org . BIND(?s AS ?member) }
   OPTIONAL { ?org rdfs:label ?orgLabel }
   OPTIONAL { ?member rdfs:label ?memberLabel }
   OPTIONAL { ?m org:role ?role . OPTIONAL { ?role skos:prefLabel ?roleLabel } }
