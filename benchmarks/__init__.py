@@ -1,0 +1,1 @@
+"""Benchmarks of iatp-kg against Oxigraph's own server and rdflib-endpoint: `scripts/bench`."""

@@ -1,0 +1,880 @@
+"""The benchmark harness: builds the data, runs every measurement, writes RESULTS.md.
+
+Every comparison is made in one run, as a ratio, because the machine is shared and noisy.
+The load client is the same for every server: ``wrk`` (Debian's package) when it is installed,
+else a small Python client (httpx, one thread per connection), named in the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+
+from benchmarks.mix import ROOT, Query, lookup_text, mix
+
+BIN = Path(sys.executable).parent
+IATP = str(BIN / "iatp-kg")
+OXIGRAPH = str(BIN / "oxigraph")
+RDFLIB_ENDPOINT = str(BIN / "rdflib-endpoint")
+JSON = "application/sparql-results+json"
+
+
+# ---- processes -----------------------------------------------------------------------------
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss: int  # bytes
+    returncode: int
+    stderr: str
+
+
+def measured(cmd: list[str], env: dict | None = None, stdout=None) -> Measured:
+    """Run ``cmd``; its wall time and peak RSS (from the kernel's rusage of the child)."""
+    err = io.BytesIO()
+    with open(os.devnull, "wb") as devnull:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=stdout or devnull, stderr=subprocess.PIPE, close_fds=True
+        )
+        reader = threading.Thread(target=lambda: err.write(proc.stderr.read()), daemon=True)
+        reader.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        reader.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(seconds, usage.ru_maxrss * 1024, proc.returncode, err.getvalue().decode())
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tree_rss(pid: int) -> int:
+    try:
+        p = psutil.Process(pid)
+        return sum(q.memory_info().rss for q in [p, *p.children(recursive=True)])
+    except psutil.Error:
+        return 0
+
+
+@dataclass
+class Server:
+    name: str
+    cmd: list[str]
+    path: str  # the SPARQL query path
+    ready_path: str
+    env: dict | None = None
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    cold_start: float = 0.0
+    idle_rss: int = 0
+    peak_rss: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base + self.path
+
+    def start(self, log_dir: Path) -> None:
+        cmd = [c.replace("{port}", str(self.port)) for c in self.cmd]
+        log = open(log_dir / f"{self.name}.log", "wb")  # noqa: SIM115
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.monotonic() + 600
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: see {log_dir / self.name}.log")
+            try:
+                if httpx.get(self.base + self.ready_path, timeout=5).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not become ready")
+            time.sleep(0.1)
+        self.cold_start = time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RssSampler:
+    """Samples a process tree's RSS in a thread; keeps the highest."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# ---- the load client -----------------------------------------------------------------------
+@dataclass
+class LoadResult:
+    p50_ms: float = float("nan")
+    p99_ms: float = float("nan")
+    rps: float = float("nan")
+    errors: int = 0
+    requests: int = 0
+    note: str = ""
+
+
+def _lua(query: Query, size: int) -> str:
+    text = query.text.replace("]]", "] ]")
+    if query.varying:
+        return f"""
+local tmpl = [[{text}]]
+init = function(args) math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6)) end
+request = function()
+  local body = string.gsub(tmpl, "{{n}}", tostring(math.random(0, {size - 1})))
+  return wrk.format("POST", nil, nil, body)
+end
+wrk.headers["Content-Type"] = "application/sparql-query"
+wrk.headers["Accept"] = "{JSON}"
+"""
+    return f"""
+wrk.method = "POST"
+wrk.body = [[{text}]]
+wrk.headers["Content-Type"] = "application/sparql-query"
+wrk.headers["Accept"] = "{JSON}"
+"""
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+
+def wrk(url: str, query: Query, size: int, clients: int, seconds: float, work: Path) -> LoadResult:
+    script = work / "mix.lua"
+    script.write_text(_lua(query, size), encoding="utf-8")
+    threads = min(clients, 2)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "60s", "--latency",
+         "-s", str(script), url],
+        capture_output=True, text=True, timeout=seconds + 120,
+    ).stdout  # fmt: skip
+    r = LoadResult()
+    for pct, attr in (("50%", "p50_ms"), ("99%", "p99_ms")):
+        m = re.search(rf"^\s+{re.escape(pct)}\s+(\S+)", out, re.M)
+        if m:
+            setattr(r, attr, _ms(m.group(1)))
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    r.rps = float(m.group(1)) if m else float("nan")
+    m = re.search(r"(\d+) requests in", out)
+    r.requests = int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    r.errors = int(m.group(1)) if m else 0
+    m = re.search(r"timeout (\d+)", out)
+    r.errors += int(m.group(1)) if m else 0
+    return r
+
+
+def python_client(url: str, query: Query, size: int, clients: int, seconds: float) -> LoadResult:
+    """The fallback load client: ``clients`` threads, each one keep-alive connection."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def one() -> None:
+        rng = random.Random()
+        with httpx.Client(timeout=60) as client:
+            while time.monotonic() < stop:
+                body = (
+                    query.text.replace("{n}", str(rng.randrange(size)))
+                    if query.varying
+                    else query.text
+                )
+                t = time.perf_counter()
+                resp = client.post(
+                    url,
+                    content=body.encode(),
+                    headers={"Content-Type": "application/sparql-query", "Accept": JSON},
+                )
+                dt = (time.perf_counter() - t) * 1000
+                with lock:
+                    latencies.append(dt)
+                    errors[0] += resp.status_code >= 400
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=one) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    r = LoadResult(requests=len(latencies), errors=errors[0])
+    if latencies:
+        r.p50_ms = latencies[len(latencies) // 2]
+        r.p99_ms = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        r.rps = len(latencies) / elapsed
+    return r
+
+
+def probe(url: str, query: Query, size: int, timeout: float) -> tuple[float, int | None, str]:
+    """One request: seconds, result rows, and an error text if it failed."""
+    body = query.text.replace("{n}", str(size // 2)) if query.varying else query.text
+    t = time.perf_counter()
+    try:
+        resp = httpx.post(
+            url,
+            content=body.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": JSON},
+            timeout=timeout,
+        )
+    except httpx.TimeoutException:
+        return timeout, None, f"over {timeout:g} s"
+    dt = time.perf_counter() - t
+    if resp.status_code != 200:
+        return dt, None, f"HTTP {resp.status_code}"
+    try:
+        data = resp.json()
+        rows = len(data["results"]["bindings"]) if "results" in data else 1
+    except ValueError:
+        return dt, None, "not JSON"
+    return dt, rows, ""
+
+
+# ---- the run -------------------------------------------------------------------------------
+@dataclass
+class Run:
+    args: argparse.Namespace
+    work: Path
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    client: str = "wrk"
+
+    def log(self, text: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def build_data(run: Run) -> dict:
+    a, w = run.args, run.work
+    store = w / "iatp"
+    data = w / "data.nq"
+    if store.exists() and data.exists() and (w / f"size-{a.size}").exists():
+        run.log("reusing the data of a previous run")
+    else:
+        shutil.rmtree(w, ignore_errors=True)
+        w.mkdir(parents=True)
+        run.log("seeding the store")
+        r = measured([IATP, "ingest", "--seed", "--store", str(store)])
+        assert r.returncode == 0, r.stderr
+        run.log(f"generating and bulk-loading {a.size:,} synthetic initiatives")
+        r = measured([IATP, "ingest", "synthetic", "--size", str(a.size), "--random-seed",
+                      str(a.seed), "--no-validate", "--store", str(store)])  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        (w / "ingest-synthetic.txt").write_text(f"{r.seconds} {r.peak_rss}\n")
+        r = measured([IATP, "export", "--format", "nq", "-o", str(data), "--store", str(store)])
+        assert r.returncode == 0, r.stderr
+        (w / f"size-{a.size}").touch()
+    triples = sum(1 for _ in data.open("rb"))
+    seconds, rss = (float(x) for x in (w / "ingest-synthetic.txt").read_text().split())
+    return {"store": store, "data": data, "triples": triples, "ingest": (seconds, rss)}
+
+
+def bench_loading(run: Run, d: dict) -> None:
+    a, w = run.args, run.work
+    rows = {"iatp-kg load --no-validate": [], "pyoxigraph bulk_load (direct)": [],
+            "oxigraph load (CLI)": []}  # fmt: skip
+    rss = {k: [] for k in rows}
+    for i in range(a.repeats):
+        run.log(f"loading, repeat {i + 1}")
+        for name in rows:
+            target = w / "load-target"
+            shutil.rmtree(target, ignore_errors=True)
+            if name.startswith("iatp-kg"):
+                cmd = [IATP, "load", "--no-validate", str(d["data"]), "--store", str(target)]
+            elif name.startswith("pyoxigraph"):
+                cmd = [sys.executable, "-c", "import pyoxigraph as ox, sys; "
+                       "ox.Store(sys.argv[1]).bulk_load(path=sys.argv[2], format=ox.RdfFormat.N_QUADS)",
+                       str(target), str(d["data"])]  # fmt: skip
+            else:
+                cmd = [OXIGRAPH, "load", "--location", str(target), "--file", str(d["data"])]
+            r = measured(cmd)
+            assert r.returncode == 0, r.stderr
+            rows[name].append(r.seconds)
+            rss[name].append(r.peak_rss)
+    raw = d["triples"] / median(rows["pyoxigraph bulk_load (direct)"])
+    lines = [
+        "| loader | median s | triples/s | vs bulk_load | peak RSS |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, secs in rows.items():
+        rate = d["triples"] / median(secs)
+        lines.append(
+            f"| {name} | {median(secs):.2f} | {rate:,.0f} | {rate / raw:.2f}× | {_mib(median(rss[name]))} |"
+        )
+    s, r = d["ingest"]
+    lines.append(
+        f"| iatp-kg ingest synthetic (generate + bulk load, once) | {s:.2f} | {d['triples'] / s:,.0f} | {d['triples'] / s / raw:.2f}× | {_mib(r)} |"
+    )
+    run.sections["Loading"] = lines
+
+
+def bench_validation(run: Run, d: dict) -> None:
+    a = run.args
+    lines = [
+        "| engine | runs | median s | peak RSS | violations found | vs pyshacl |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    results = {}
+    for engine, repeats in (("pyshacl", 1 if a.size >= 5000 else a.repeats), ("sparql", a.repeats)):
+        if engine == "pyshacl" and a.skip_pyshacl:
+            continue
+        secs, rss = [], []
+        for i in range(repeats):
+            run.log(f"validation with {engine}, run {i + 1}")
+            r = measured(
+                [
+                    IATP,
+                    "validate",
+                    "--engine",
+                    engine,
+                    "--report-format",
+                    "json",
+                    "--store",
+                    str(d["store"]),
+                ]
+            )
+            assert r.returncode in (0, 1), r.stderr
+            secs.append(r.seconds)
+            rss.append(r.peak_rss)
+        out = (
+            subprocess.run(
+                [
+                    IATP,
+                    "validate",
+                    "--engine",
+                    engine,
+                    "--report-format",
+                    "json",
+                    "--store",
+                    str(d["store"]),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if engine == "sparql"
+            else None
+        )
+        count = len(__import__("json").loads(out.stdout)["violations"]) if out else None
+        results[engine] = (median(secs), median(rss), repeats, count)
+    base = results.get("pyshacl", (float("nan"),))[0]
+    for engine, (s, r, n, count) in results.items():
+        lines.append(
+            f"| {engine} | {n} | {s:.1f} | {_mib(r)} | {'' if count is None else count} | {base / s:.1f}× faster |"
+            if engine != "pyshacl"
+            else f"| {engine} | {n} | {s:.1f} | {_mib(r)} | | 1× |"
+        )
+    run.sections["Validation of the whole store"] = lines
+
+
+def bench_exports(run: Run, d: dict) -> None:
+    lines = ["| format | median s | triples/s | peak RSS |", "|---|---:|---:|---:|"]
+    for fmt in ("nq", "jsonld"):
+        secs, rss = [], []
+        for _ in range(run.args.repeats):
+            out = run.work / f"export.{fmt}"
+            r = measured(
+                [IATP, "export", "--format", fmt, "-o", str(out), "--store", str(d["store"])]
+            )
+            assert r.returncode == 0, r.stderr
+            secs.append(r.seconds)
+            rss.append(r.peak_rss)
+        lines.append(
+            f"| {fmt} (`iatp-kg export`) | {median(secs):.2f} | {d['triples'] / median(secs):,.0f} | {_mib(median(rss))} |"
+        )
+    run.sections["Exports (command line)"] = lines
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def servers(run: Run, d: dict) -> list[Server]:
+    w = run.work
+    disk = w / "oxigraph-disk"
+    if not disk.exists():
+        r = measured([OXIGRAPH, "load", "--location", str(disk), "--file", str(d["data"])])
+        assert r.returncode == 0, r.stderr
+    env = {**os.environ, "IATP_KG_QUERY_TIMEOUT": "120", "IATP_KG_MAX_RESULT_ROWS": "0"}
+    out = [
+        Server("iatp-kg", [IATP, "serve", "--store", str(d["store"]), "--port", "{port}"], "/sparql", "/health", env),
+        Server("oxigraph serve (memory)", [OXIGRAPH, "serve", "--bind", "127.0.0.1:{port}", "--union-default-graph"], "/query", "/query?query=ASK%7B%7D"),
+        Server("oxigraph serve-read-only (disk)", [OXIGRAPH, "serve-read-only", "--location", str(disk), "--bind", "127.0.0.1:{port}", "--union-default-graph"], "/query", "/query?query=ASK%7B%7D"),
+    ]  # fmt: skip
+    if run.args.size <= run.args.rdflib_max_size:
+        out.append(Server("rdflib-endpoint", [RDFLIB_ENDPOINT, "serve", str(d["data"]), "--host", "127.0.0.1", "--port", "{port}"], "/", "/?query=ASK%7B%7D"))  # fmt: skip
+    for s in out:
+        s.port = free_port()
+    return out
+
+
+def bench_http(run: Run, d: dict) -> dict:
+    a, w = run.args, run.work
+    queries = mix()
+    results: dict[tuple[str, str, int], LoadResult] = {}
+    rows: dict[tuple[str, str], tuple[float, int | None, str]] = {}
+    info = {}
+    for server in servers(run, d):
+        run.log(f"starting {server.name}")
+        server.start(w)
+        try:
+            if server.name == "oxigraph serve (memory)":
+                started = time.perf_counter()
+                with d["data"].open("rb") as fh:
+                    resp = httpx.post(
+                        server.base + "/store",
+                        content=fh.read(),
+                        headers={"Content-Type": "application/n-quads"},
+                        timeout=600,
+                    )
+                resp.raise_for_status()
+                server.cold_start += time.perf_counter() - started
+            time.sleep(1)
+            server.idle_rss = tree_rss(server.proc.pid)
+            with RssSampler(server.proc.pid) as sampler:
+                for q in queries:
+                    dt, nrows, error = probe(server.url, q, a.size, a.probe_timeout)
+                    rows[(server.name, q.name)] = (dt, nrows, error)
+                    if error:
+                        run.log(f"  {q.name}: {error}")
+                        continue
+                    for clients in (1, 4):
+                        if dt > a.duration / 3:  # too slow for a timed run: sequential samples
+                            if clients == 4:
+                                continue
+                            samples = [dt] + [
+                                probe(server.url, q, a.size, a.probe_timeout)[0] for _ in range(2)
+                            ]
+                            results[(server.name, q.name, 1)] = LoadResult(
+                                median(samples) * 1000,
+                                max(samples) * 1000,
+                                1 / median(samples),
+                                0,
+                                3,
+                                "3 sequential requests",
+                            )
+                            continue
+                        reps = []
+                        for _ in range(a.load_repeats):
+                            if run.client == "wrk":
+                                reps.append(wrk(server.url, q, a.size, clients, a.duration, w))
+                            else:
+                                reps.append(
+                                    python_client(server.url, q, a.size, clients, a.duration)
+                                )
+                        best = LoadResult(
+                            median([r.p50_ms for r in reps]), median([r.p99_ms for r in reps]),
+                            median([r.rps for r in reps]), sum(r.errors for r in reps), sum(r.requests for r in reps),
+                        )  # fmt: skip
+                        results[(server.name, q.name, clients)] = best
+                    run.log(
+                        f"  {q.name}: p50 {results.get((server.name, q.name, 1), LoadResult()).p50_ms:.2f} ms"
+                    )
+            server.peak_rss = sampler.peak
+        finally:
+            server.stop()
+        info[server.name] = server
+    return {"results": results, "rows": rows, "servers": info, "queries": queries}
+
+
+REST_ROUTES = [
+    # (name, path template; {n} is a different initiative on every request)
+    ("detail (JSON-LD, framed)", "/api/v1/initiatives/synthetic-{n}", True),
+    ("detail (GeoJSON)", "/api/v1/initiatives/synthetic-{n}.geojson", True),
+    ("list, first page", "/api/v1/initiatives?limit=20", False),
+    (
+        "list, filtered (country, kind)",
+        "/api/v1/initiatives?country=CO&kind=cluster&limit=20",
+        False,
+    ),
+    ("list, free text", "/api/v1/initiatives?q=cafe&limit=20", False),
+    ("list, GeoJSON 500", "/api/v1/initiatives.geojson?limit=500", False),
+    ("list, CSV 500", "/api/v1/initiatives.csv?limit=500", False),
+]
+
+
+def _rest_lua(path: str, varying: bool, size: int) -> str:
+    if varying:
+        return f"""
+init = function(args) math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6)) end
+request = function()
+  local path = string.gsub("{path}", "{{n}}", tostring(math.random(0, {size - 1})))
+  return wrk.format("GET", path)
+end
+"""
+    return f'wrk.method = "GET"\nwrk.path = "{path}"\n'
+
+
+def bench_rest(run: Run, d: dict) -> None:
+    """The REST facade on this project's server: lists and details, 1 and 4 clients, next to
+    the same server's /sparql lookup by IRI (measured in the same run)."""
+    a, w = run.args, run.work
+    server = next(s for s in servers(run, d) if s.name.startswith("iatp-kg"))
+    server.start(w)
+    lines = [
+        "Every figure is a median of the timed runs; `{n}` varies on every request (no cache "
+        "can help). The first request of each list builds the index for the store version "
+        "(one pass over the data); its time is given apart.",
+        "",
+        "| route | first request ms | p50 ms (1 client) | req/s (1) | p50 ms (4 clients) | req/s (4) | non-2xx |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    try:
+        for name, path, varying in REST_ROUTES:
+            first_path = path.replace("{n}", "0")
+            started = time.perf_counter()
+            resp = httpx.get(server.base + first_path, timeout=a.probe_timeout)
+            first_ms = (time.perf_counter() - started) * 1000
+            if resp.status_code != 200:
+                lines.append(f"| {name} | HTTP {resp.status_code} | | | | | |")
+                continue
+            figures = {}
+            for clients in (1, 4):
+                script = w / "rest.lua"
+                script.write_text(_rest_lua(path, varying, a.size), encoding="utf-8")
+                reps = []
+                for _ in range(a.load_repeats):
+                    out = subprocess.run(
+                        ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{max(1, round(a.duration))}s",
+                         "--timeout", "60s", "--latency", "-s", str(script), server.base],
+                        capture_output=True, text=True, timeout=a.duration + 120,
+                    ).stdout  # fmt: skip
+                    r = LoadResult()
+                    m = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+                    r.p50_ms = _ms(m.group(1)) if m else float("nan")
+                    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+                    r.rps = float(m.group(1)) if m else float("nan")
+                    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                    r.errors = int(m.group(1)) if m else 0
+                    reps.append(r)
+                figures[clients] = LoadResult(
+                    median([r.p50_ms for r in reps]), float("nan"), median([r.rps for r in reps]),
+                    sum(r.errors for r in reps),
+                )  # fmt: skip
+                run.log(f"  REST {name}, {clients} client(s): p50 {figures[clients].p50_ms:.2f} ms")
+            lines.append(
+                f"| {name} | {first_ms:.0f} | {figures[1].p50_ms:.2f} | {figures[1].rps:.0f} | "
+                f"{figures[4].p50_ms:.2f} | {figures[4].rps:.0f} | {figures[1].errors + figures[4].errors} |"
+            )
+    finally:
+        server.stop()
+    run.sections["REST facade (this project's server)"] = lines
+
+
+def http_tables(run: Run, h: dict) -> None:
+    ref = "oxigraph serve (memory)"
+    names = list(h["servers"])
+    queries: list[Query] = h["queries"]
+    res = h["results"]
+    lines = []
+    header = "| query | group | " + " | ".join(f"{n} p50 / p99 ms" for n in names) + " |"
+    lines += [header, "|---|---|" + "---:|" * len(names)]
+    for q in queries:
+        cells = []
+        for n in names:
+            r = res.get((n, q.name, 1))
+            err = h["rows"].get((n, q.name), (0, None, ""))[2]
+            cells.append(err or ("—" if r is None else f"{r.p50_ms:.2f} / {r.p99_ms:.2f}"))
+        lines.append(f"| {q.name} | {q.group} | " + " | ".join(cells) + " |")
+    run.sections["SPARQL over HTTP: latency at 1 client"] = lines
+
+    for clients in (1, 4):
+        lines = [
+            "| query | " + " | ".join(f"{n} req/s (×)" for n in names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
+        for q in queries:
+            base = res.get((ref, q.name, clients))
+            cells = []
+            for n in names:
+                r = res.get((n, q.name, clients))
+                if r is None:
+                    cells.append(h["rows"].get((n, q.name), (0, None, ""))[2] or "—")
+                    continue
+                ratio = (
+                    f" ({r.rps / base.rps:.2f}×)"
+                    if base and base.rps == base.rps and base.rps > 0
+                    else ""
+                )
+                cells.append(f"{r.rps:,.1f}{ratio}" + (f" ⚠ {r.errors} errors" if r.errors else ""))
+            lines.append(f"| {q.name} | " + " | ".join(cells) + " |")
+        run.sections[
+            f"SPARQL over HTTP: throughput at {clients} client{'s' if clients > 1 else ''} (ratio to {ref})"
+        ] = lines
+
+    # geometric means of the ratios per group, at 4 clients (1 client when 4 was not run)
+    lines = [
+        "| server | lookups by IRI | scans and aggregates (geomean) | vs rdflib-endpoint (geomean) |",
+        "|---|---:|---:|---:|",
+    ]
+    for n in names:
+
+        def ratio(q, other, n=n):
+            for c in (4, 1):
+                a, b = res.get((n, q.name, c)), res.get((other, q.name, c))
+                if a and b and a.rps > 0 and b.rps > 0 and a.rps == a.rps and b.rps == b.rps:
+                    return a.rps / b.rps
+            return None
+
+        look = [ratio(q, ref) for q in queries if q.group == "lookup"]
+        scans = [x for x in (ratio(q, ref) for q in queries if q.group != "lookup") if x]
+        rdf = (
+            [x for x in (ratio(q, "rdflib-endpoint") for q in queries) if x]
+            if "rdflib-endpoint" in names
+            else []
+        )
+        lines.append(
+            f"| {n} | {_fmt(look[0] if look else None)} | {_fmt(_geo(scans))} | {_fmt(_geo(rdf)) if rdf else '—'} |"
+        )
+    run.sections["Summary: ratios to oxigraph serve (memory), 4 clients"] = lines
+
+    lines = ["| server | cold start s | RSS idle | RSS peak under load |", "|---|---:|---:|---:|"]
+    for n, s in h["servers"].items():
+        lines.append(f"| {n} | {s.cold_start:.2f} | {_mib(s.idle_rss)} | {_mib(s.peak_rss)} |")
+    run.sections["Servers: cold start and memory (process and its workers)"] = lines
+
+    rows = h["rows"]
+    mismatches = []
+    for q in queries:
+        counts = {n: rows.get((n, q.name), (0, None, ""))[1] for n in names}
+        known = {c for c in counts.values() if c is not None}
+        if len(known) > 1:
+            mismatches.append(f"{q.name}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    if mismatches:
+        run.notes.append(
+            "Result sizes that differ between servers (one probe each): " + "; ".join(mismatches)
+        )
+
+
+def _geo(values: list[float]) -> float | None:
+    values = [v for v in values if v]
+    if not values:
+        return None
+    return float(statistics.geometric_mean(values))
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def bench_breakdown(run: Run, d: dict, h: dict | None) -> None:
+    """Where a lookup's time goes: the engine alone, the executor's round trip, then HTTP."""
+    import pyoxigraph as ox
+
+    from iatp_kg.executor import Executor, QueryJob
+
+    a = run.args
+    rng = random.Random(0)
+    n = 2000
+
+    def timed(fn) -> float:
+        samples = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn(lookup_text(rng.randrange(a.size)))
+            samples.append((time.perf_counter() - t) * 1000)
+        return median(samples)
+
+    disk = ox.Store.read_only(str(d["store"]))
+    graphs = [g for g in disk.named_graphs()]
+
+    def raw(store, listed):
+        def go(text):
+            buf = io.BytesIO()
+            result = store.query(
+                text,
+                default_graph=graphs if listed else None,
+                use_default_graph_as_union=not listed,
+            )
+            result.serialize(buf, ox.QueryResultsFormat.JSON)
+
+        return go
+
+    mem = ox.Store()
+    mem.bulk_load(path=str(d["data"]), format=ox.RdfFormat.N_QUADS)
+    rows = [
+        ("pyoxigraph, in memory, union default graph, JSON serialised", timed(raw(mem, False))),
+        ("pyoxigraph, on disk (read-only), union default graph", timed(raw(disk, False))),
+        (
+            "pyoxigraph, on disk, the public graphs listed as default graph (as the executor does)",
+            timed(raw(disk, True)),
+        ),
+    ]
+
+    async def executor_p50() -> float:
+        ex = Executor(d["store"], workers=2, timeout=60)
+        await ex.start()
+        try:
+            samples = []
+            for _ in range(n):
+                text = lookup_text(rng.randrange(a.size))
+                t = time.perf_counter()
+                await ex.collect(QueryJob(query=text, media_type=JSON), "v")
+                samples.append((time.perf_counter() - t) * 1000)
+            return median(samples)
+        finally:
+            await ex.stop()
+
+    rows.append(
+        ("executor round trip (worker process, pipe, asyncio)", asyncio.run(executor_p50()))
+    )
+    if h:
+        for name in ("iatp-kg", "oxigraph serve (memory)"):
+            r = h["results"].get((name, "lookup-by-iri", 1))
+            if r:
+                rows.append((f"HTTP, {name}, 1 client (wrk p50)", r.p50_ms))
+    lines = ["| layer | p50 ms |", "|---|---:|"] + [f"| {k} | {v:.3f} |" for k, v in rows]
+    run.sections["Where a lookup's time goes (p50 over 2,000 random IRIs)"] = lines
+
+
+def write_results(run: Run, d: dict) -> None:
+    a = run.args
+    import pyoxigraph
+
+    versions = {
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__ if hasattr(pyoxigraph, "__version__") else "?",
+        "oxigraph (CLI)": subprocess.run(
+            [OXIGRAPH, "--version"], capture_output=True, text=True
+        ).stdout.strip(),
+    }
+    for pkg in ("pyshacl", "rdflib", "fastapi", "uvicorn", "rdflib-endpoint"):
+        try:
+            from importlib.metadata import version
+
+            versions[pkg] = version(pkg)
+        except Exception:
+            versions[pkg] = "not installed"
+    wrk_version = (
+        subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
+        if shutil.which("wrk")
+        else ["-"]
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    out = [
+        "# Benchmark results",
+        "",
+        f"Written by `scripts/bench {' '.join(sys.argv[1:])}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "",
+        f"- Machine: {os.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+        f"{platform.platform()}. **Shared and busy**: other work ran on the same two cores during "
+        "this run, so absolute figures are noisy; ratios measured in the same run are what to read.",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"- Load client: {run.client} ({(wrk_version or [''])[0].strip()}) for every server, on the same machine as the servers.",
+        f"- Data: `iatp-kg ingest --seed` plus `iatp-kg ingest synthetic --size {a.size} --random-seed {a.seed}`: "
+        f"{d['triples']:,} triples. Every server serves the same N-Quads (`iatp-kg export`), the default graph "
+        "being the union of the named graphs.",
+        f"- Repeats: {a.repeats} for loading, validation (pyshacl once at this size) and exports; each HTTP figure is from "
+        f"{a.load_repeats} timed run(s) of {a.duration:g} s per query, server and concurrency (the median of "
+        "the runs' figures). Queries slower than a third of that run three sequential requests instead.",
+        "",
+    ]
+    for title, lines in run.sections.items():
+        out += [f"## {title}", "", *lines, ""]
+    if run.notes:
+        out += ["## Notes", "", *[f"- {n}" for n in run.notes], ""]
+    Path(a.output).write_text("\n".join(out), encoding="utf-8")
+    run.log(f"wrote {a.output}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument(
+        "--size", type=int, default=10_000, help="synthetic initiatives (10000 ≈ 0.65 M triples)"
+    )
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
+    p.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per timed HTTP run")
+    p.add_argument("--load-repeats", type=int, default=1, help="timed HTTP runs per figure")
+    p.add_argument("--probe-timeout", type=float, default=120.0)
+    p.add_argument("--rdflib-max-size", type=int, default=10_000)
+    p.add_argument(
+        "--skip", default="", help="comma-separated: loading,validation,exports,http,rest,breakdown"
+    )
+    p.add_argument("--skip-pyshacl", action="store_true")
+    p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    a = p.parse_args(argv)
+    work = a.work / f"size-{a.size}-seed-{a.seed}"
+    run = Run(a, work)
+    run.client = (
+        "wrk"
+        if a.client == "wrk" or (a.client == "auto" and shutil.which("wrk"))
+        else "python (httpx threads)"
+    )
+    skip = set(filter(None, a.skip.split(",")))
+    d = build_data(run)
+    if "loading" not in skip:
+        bench_loading(run, d)
+    if "validation" not in skip:
+        bench_validation(run, d)
+    if "exports" not in skip:
+        bench_exports(run, d)
+    h = None
+    if "http" not in skip:
+        h = bench_http(run, d)
+        http_tables(run, h)
+    if "rest" not in skip and run.client == "wrk":
+        bench_rest(run, d)
+    if "breakdown" not in skip:
+        bench_breakdown(run, d, h)
+    write_results(run, d)
