@@ -292,3 +292,32 @@ def test_void_statistics_match_sparql_counts(server):
     classes = sparql_select(server, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }")
     assert int(g.value(dataset, VOID.classes)) == int(classes[0]["n"]["value"])
     assert not any("private" in str(s) for s in subsets)
+
+
+def test_pages_embed_schema_org_for_search_engines(server, one_per_kind):
+    import json
+
+    iri = sorted(
+        r["i"]["value"]
+        for r in sparql_select(
+            server, "SELECT ?i WHERE { ?i iatp:initiativeKind ?k ; geo:hasGeometry/wgs84:lat ?l }"
+        )
+    )[0]
+    point = sparql_select(
+        server,
+        f"SELECT ?lat ?lon WHERE {{ <{iri}> geo:hasGeometry [ wgs84:lat ?lat ; wgs84:long ?lon ] }}",
+    )[0]
+    name = sparql_select(server, f"SELECT ?n WHERE {{ <{iri}> rdfs:label ?n }}")[0]["n"]["value"]
+    page = httpx.get(f"{server}/id/{iri[len(ID) :]}", headers={"accept": "text/html"}).text
+    block = re.search(
+        r'<script type="application/ld\+json" id="schema-org">(.*?)</script>', page, re.S
+    )
+    doc = json.loads(block.group(1))
+    assert doc["@context"] == "https://schema.org" and doc["@type"] == "Project"
+    assert doc["@id"] == iri and doc["name"] == name
+    assert doc["geo"]["latitude"] == float(point["lat"]["value"])
+    assert doc["geo"]["longitude"] == float(point["lon"]["value"])
+    country = httpx.get(f"{server}/id/country/co", headers={"accept": "text/html"}).text
+    block = re.search(r'id="schema-org">(.*?)</script>', country, re.S)
+    doc = json.loads(block.group(1))
+    assert doc["@type"] == "Country" and any("geonames" in s for s in doc["sameAs"])

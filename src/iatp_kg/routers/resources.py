@@ -14,6 +14,7 @@ import functools
 import re
 from pathlib import Path
 
+import orjson
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -364,9 +365,74 @@ async def _page(path: str, request: Request, ctx: AppContext) -> Response:
                 {"media_type": f["media_type"], "href": f["href"]} for f in _format_links(path)
             ],
             jsonld=_script_safe(jsonld),
+            schema_org=_script_safe(orjson.dumps(schema_org(iri, outgoing, lang))),
         )
     )
     return HTMLResponse(page, headers={"Vary": "Accept"})
+
+
+IATP = "https://w3id.org/iatp/ontology#"
+SCHEMA_TYPES = {  # the ontology's classes as schema.org types, for search engines
+    "ClusterInitiative": "Project", "ProductionChainInitiative": "Project",
+    "LocalProductiveInitiative": "Project", "BusinessNetworkInitiative": "Project",
+    "SupplierDevelopmentInitiative": "Project", "RegionalIntegrationProject": "Project",
+    "Organization": "Organization", "Firm": "Organization", "Person": "Person",
+    "Country": "Country", "Subdivision": "AdministrativeArea", "Municipality": "City",
+    "Workshop": "Event", "CommunityMeeting": "Event", "TrainingSession": "Event",
+    "EventSeries": "EventSeries", "TrainingProgramme": "EducationalOccupationalProgram",
+}  # fmt: skip
+
+
+def schema_org(iri: str, outgoing: list[dict], lang: str) -> dict:
+    """A schema.org description of the resource (type, name, description, url, dates, a
+    point), embedded in its page for search engines, next to the resource's own JSON-LD."""
+    own = [r for r in outgoing if r["node"]["value"] == iri]
+    types = [
+        SCHEMA_TYPES[r["o"]["value"][len(IATP) :]]
+        for r in own
+        if r["p"]["value"] == RDF_TYPE and r["o"]["value"][len(IATP) :] in SCHEMA_TYPES
+    ]
+    out: dict = {"@context": "https://schema.org", "@type": types[0] if types else "Thing"}
+    out["@id"] = iri
+
+    def texts(*predicates: str) -> list[tuple[str, str]]:
+        return [
+            (r["o"]["value"], r["o"].get("xml:lang", ""))
+            for r in own
+            if r["p"]["value"] in predicates and r["o"]["type"] == "literal"
+        ]
+
+    name = best_label(texts(*TITLE_PROPERTIES), lang)
+    if name:
+        out["name"] = name
+    description = best_label(texts("http://purl.org/dc/terms/description"), lang)
+    if description:
+        out["description"] = description
+    for r in own:
+        p, o = r["p"]["value"], r["o"]["value"]
+        if p == "https://schema.org/url":
+            out["url"] = o
+        elif p == "https://schema.org/startDate":
+            out["startDate"] = o
+        elif p == IATP + "foundingYear":
+            out["foundingDate"] = o[:4]
+        elif p == "http://www.w3.org/2004/02/skos/core#exactMatch":
+            out.setdefault("sameAs", []).append(o)
+    point = {
+        r["p"]["value"].rsplit("#", 1)[-1]: r["o"]["value"]
+        for r in outgoing
+        if r["node"]["value"] != iri and r["p"]["value"].startswith(WGS84)
+    }
+    if "lat" in point and "long" in point:
+        out["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": float(point["lat"]),
+            "longitude": float(point["long"]),
+        }
+    return out
+
+
+WGS84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 
 
 def _script_safe(body: bytes) -> str:
