@@ -209,3 +209,23 @@ def test_the_registration_form_works_without_javascript(browser, admin_server):
     page.click("#register button[type=submit]")
     assert page.locator("#confirmation").is_visible()
     context.close()
+
+
+def test_an_initiative_page_is_linked_and_has_a_small_map(server, page):
+    located = httpx.post(
+        f"{server}/sparql",
+        data={
+            "query": "SELECT ?i WHERE { ?i iatp:initiativeKind ?k ; geo:hasGeometry/wgs84:lat ?l ; iatp:country ?c } ORDER BY ?i LIMIT 1"
+        },
+    ).json()["results"]["bindings"][0]["i"]["value"]
+    path = "/id/" + located.split("/id/", 1)[1]
+    page.goto(f"{server}{path}")
+    page.wait_for_selector("body[data-minimap-ready]", state="attached")
+    assert page.locator("#minimap .leaflet-marker-icon").count() == 1
+    assert page.locator('a[href^="/id/country/"]').count() >= 1
+    assert (
+        page.locator('a[href="/sparql?lang=en"]').count() == 1
+    )  # the query editor, from every page
+    shot(page, "initiative")
+    page.locator('a[href^="/id/country/"]').first.click()
+    assert page.locator("h1").inner_text()

@@ -366,6 +366,7 @@ async def _page(path: str, request: Request, ctx: AppContext) -> Response:
             ],
             jsonld=_script_safe(jsonld),
             schema_org=_script_safe(orjson.dumps(schema_org(iri, outgoing, lang))),
+            point=_point(iri, outgoing),
         )
     )
     return HTMLResponse(page, headers={"Vary": "Accept"})
@@ -433,6 +434,18 @@ def schema_org(iri: str, outgoing: list[dict], lang: str) -> dict:
 
 
 WGS84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+
+
+def _point(iri: str, outgoing: list[dict]) -> dict | None:
+    """The resource's WGS84 point (from its geometry), for the page's small map."""
+    found = {
+        r["p"]["value"][len(WGS84) :]: r["o"]["value"]
+        for r in outgoing
+        if r["node"]["value"] == iri + "#geometry" and r["p"]["value"].startswith(WGS84)
+    }
+    if "lat" in found and "long" in found:
+        return {"lat": float(found["lat"]), "long": float(found["long"])}
+    return None
 
 
 def _script_safe(body: bytes) -> str:
