@@ -608,3 +608,28 @@ def test_a_write_refreshes_the_features_and_challenges_lines_projects_count(writ
     r = httpx.delete(f"{writable}/store", params=graph, headers=auth)
     assert r.status_code == 204
     assert httpx.get(a_url).status_code == 404
+
+
+def test_no_5xx_when_fuzzing_the_route(server):
+    """schemathesis over this route's OpenAPI description (slug, limit, lang)."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.openapi.from_url(f"{server}/openapi.json").include(
+        path_regex="/matches$", method="GET"
+    )
+    (operation,) = [result.ok() for result in schema.get_all_operations()]
+    statuses = []
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def run(case):
+        response = case.call(timeout=30)
+        statuses.append(response.status_code)
+        assert response.status_code < 500, (case.path_parameters, case.query, response.text)
+        if response.status_code >= 400:
+            assert set(response.json()["error"]) >= {"code", "message", "request_id"}
+
+    run()
+    assert {400, 404} & set(statuses)
