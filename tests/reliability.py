@@ -75,11 +75,7 @@ def render(log: str, out: str) -> None:
                 r.get("message", ""),
                 "yes" if r["unchanged"] else "**no**",
             ]
-            lines.append(
-                "| "
-                + " | ".join(_cell(c) for c in cells)
-                + " |"
-            )
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines.append("")
     with open(out, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
