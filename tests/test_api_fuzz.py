@@ -7,14 +7,21 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+RESOURCES = ("initiatives", "actors", "territories", "sectors", "workshops", "projects")
+
 
 def test_no_5xx_under_fuzzing(server):
     schema = schemathesis.openapi.from_url(f"{server}/openapi.json").include(
         path_regex="^/api/v1/", method="GET"
     )
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 12  # a list and a detail route per resource
-    failures = []
+    paths = {operation.path for operation in operations}
+    for resource in RESOURCES:
+        # a list, a list as a file and a detail per resource
+        assert {f"/api/v1/{resource}", f"/api/v1/{resource}.{{ext}}"} <= paths, resource
+        assert f"/api/v1/{resource}/{{slug}}" in paths, resource
+    ours = {p for p in paths if p.split("/")[3].split(".")[0] in RESOURCES and "matches" not in p}
+    failures, calls = [], {}
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -27,6 +34,7 @@ def test_no_5xx_under_fuzzing(server):
         )
         def run(case):
             response = case.call(timeout=30)
+            calls.setdefault(case.operation.path, []).append(response.status_code)
             if response.status_code >= 500:
                 failures.append((case.path, case.path_parameters, case.query, response.text[:200]))
             elif response.status_code >= 400:
@@ -34,6 +42,11 @@ def test_no_5xx_under_fuzzing(server):
 
         run()
     assert not failures, failures
+    # every route with parameters got many different requests (a route without any, one)
+    assert all(len(statuses) >= 10 for path, statuses in calls.items() if path in ours), calls
+    # the generated requests reach the routes, not only their parameter checks
+    lists = [s for path in ours - {p for p in ours if "{" in p} for s in calls[path]]
+    assert lists.count(200) >= 6, calls
 
 
 def test_no_5xx_when_fuzzing_the_registration_schema(admin_server):

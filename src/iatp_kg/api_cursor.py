@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 import orjson
@@ -56,6 +57,11 @@ def query_digest(*parts: object) -> str:
 class CursorSigner:
     def __init__(self, key: bytes) -> None:
         self.key = key
+
+    @classmethod
+    def random(cls) -> CursorSigner:
+        """A signer with a fresh key: its cursors are refused after a restart."""
+        return cls(secrets.token_bytes(32))
 
     def _mac(self, payload: bytes) -> str:
         return _b64(hmac.new(self.key, payload, hashlib.sha256).digest()[:16])

@@ -173,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-        expose_headers=["ETag", "Last-Modified", "Link", "X-Request-ID"],
+        expose_headers=["ETag", "Last-Modified", "Link", "X-Request-ID", "X-Total-Count"],
         max_age=3600,
     )
 
@@ -185,7 +185,6 @@ def create_app(settings: Settings) -> FastAPI:
         matches,
         registrations,
         resources,
-        rest,
         site,
         sparql,
         update,
@@ -197,8 +196,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(matches.router)  # before api: /initiatives/{id}/matches is more specific
     app.include_router(registrations.router)
-    app.include_router(rest.router)
-    app.include_router(rest.context_router)
     app.include_router(api.router)
     app.include_router(resources.router)
     app.include_router(dumps.router)
