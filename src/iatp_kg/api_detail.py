@@ -44,8 +44,8 @@ CONSTRUCT {{
   UNION {{ ?s iatp:country|iatp:locatedIn ?t . ?t a ?ttype ; rdfs:label ?tlabel .
           OPTIONAL {{ ?t iatp:iso3166Alpha2 ?tcode }} OPTIONAL {{ ?t iatp:iso3166_2Code ?tsub }} }}
   UNION {{ ?s {_CONCEPT} ?c . ?c skos:prefLabel ?clabel . OPTIONAL {{ ?c skos:notation ?cnot }} }}
-  UNION {{ ?m org:organization ?s ; org:role ?c . ?c skos:prefLabel ?clabel .
-          OPTIONAL {{ ?c skos:notation ?cnot }} }}
+  UNION {{ ?m org:organization ?s ; org:role|(org:member/iatp:actorSector) ?c .
+          ?c skos:prefLabel ?clabel . OPTIONAL {{ ?c skos:notation ?cnot }} }}
 }}"""
 ACTOR = f"""
 CONSTRUCT {{

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from iatp_kg.api_index import RESOURCES
 from iatp_kg.api_params import ACTOR_SECTORS, INITIATIVE_KINDS
-from iatp_kg.api_render import CSV, EXTENSIONS, GEOJSON, JSON, JSONLD
+from iatp_kg.api_render import CSV, GEOJSON, JSON, JSONLD, extensions
 
 PARAMETERS = {
     "kind": ("The initiative kind.", {"type": "string", "enum": list(INITIATIVE_KINDS)}, "cluster"),
@@ -29,8 +29,6 @@ PARAMETERS = {
               {"type": "integer", "minimum": 1, "maximum": 500}, 20),
     "cursor": ("The opaque cursor of the previous page's `next` link (signed; tied to the "
                "filters and sort it was made for).", {"type": "string"}, None),
-    "format": ("Overrides Accept: `jsonld`, `json`, `geojson` (initiatives, territories) or "
-               "`csv`.", {"type": "string", "enum": list(EXTENSIONS)}, None),
     "lang": ("The language of the single name written in GeoJSON and CSV (es or en; default "
              "en, falling back to the other, then to any).",
              {"type": "string", "enum": ["es", "en"]}, "es"),
@@ -44,7 +42,11 @@ def parameters(resource: str, *, detail: bool = False) -> list[dict]:
     names = ("format", "lang") if detail else (*spec.filters, *COMMON)
     out = []
     for name in names:
-        if name == "sort":
+        if name == "format":
+            names = extensions(resource)
+            description = f"Overrides Accept: {', '.join(f'`{n}`' for n in names)}."
+            schema, example = {"type": "string", "enum": names}, None
+        elif name == "sort":
             description = f"The order: {', '.join(spec.sorts)} (`-` descending; default name)."
             schema, example = {"type": "string", "enum": list(spec.sorts)}, spec.sorts[0]
         else:

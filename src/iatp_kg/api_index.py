@@ -101,6 +101,11 @@ SCANS = {
     "concept-type": "SELECT ?s ?v WHERE { VALUES ?v { skos:Concept } ?s a ?v }",
     "kind": "SELECT ?s ?v WHERE { ?s iatp:initiativeKind ?v }",
     "label": "SELECT ?s ?v WHERE { ?s rdfs:label ?v }",
+    # labels of the small classes: a join from the class costs less than every label
+    "territory-label": f"""SELECT ?s ?v WHERE {{ VALUES ?c {{ {TERRITORY_CLASSES} }}
+        ?s a ?c ; rdfs:label ?v }}""",
+    "event-label": f"SELECT ?s ?v WHERE {{ VALUES ?c {{ {EVENT_CLASSES} }} ?s a ?c ; rdfs:label ?v }}",
+    "project-label": f"SELECT ?s ?v WHERE {{ ?s a {PROJECT_CLASSES} ; rdfs:label ?v }}",
     "alt": "SELECT ?s ?v WHERE { ?s skos:altLabel ?v }",
     "hidden": "SELECT ?s ?v WHERE { ?s skos:hiddenLabel ?v }",
     "pref": "SELECT ?s ?v WHERE { ?s skos:prefLabel ?v }",
@@ -162,7 +167,7 @@ def _names(scans: Scans, items: dict[str, Item], label: str = "label") -> None:
     for s, v in scans.pairs(label):
         if s in items:
             items[s].names.append((v["value"], v.get("xml:lang", "")))
-    if label == "label":
+    if label != "pref":
         for name in ("alt", "hidden"):
             for s, v in scans.pairs(name):
                 if s in items:
@@ -250,7 +255,7 @@ def build_actors(scans: Scans) -> dict[str, Item]:
 
 def build_territories(scans: Scans) -> dict[str, Item]:
     items = _typed(scans, "territory-type")
-    _names(scans, items)
+    _names(scans, items, "territory-label")
     alpha2, code2, within = scans.one("alpha2"), scans.one("code2"), scans.many("within")
     for item in items.values():
         for place in (item.iri, *within.get(item.iri, ())):
@@ -279,7 +284,7 @@ def build_sectors(scans: Scans) -> dict[str, Item]:
 
 def build_workshops(scans: Scans) -> dict[str, Item]:
     items = _typed(scans, "event-type")
-    _names(scans, items)
+    _names(scans, items, "event-label")
     for s, day in scans.one("start").items():
         if s in items:
             items[s].date = day
@@ -288,7 +293,7 @@ def build_workshops(scans: Scans) -> dict[str, Item]:
 
 def build_projects(scans: Scans) -> dict[str, Item]:
     items = _typed(scans, "project-type")
-    _names(scans, items)
+    _names(scans, items, "project-label")
     alpha2 = scans.one("alpha2")
     for s, v in scans.pairs("spans"):
         if s in items and v["value"] in alpha2:
@@ -423,7 +428,8 @@ RESOURCES = {
         ),
         ResourceSpec(
             "territories", ("country", "subdivision", "municipality"),
-            ("territory-type", *_NAMES, "alpha2", "code2", "within", "geometry", "lat", "long"),
+            ("territory-type", "territory-label", "alt", "hidden", "alpha2", "code2", "within",
+             "geometry", "lat", "long"),
             build_territories, ONE_TERRITORY, ("country", "q", "bbox"), ("name", "-name"),
         ),
         ResourceSpec(
@@ -433,12 +439,12 @@ RESOURCES = {
         ),
         ResourceSpec(
             "workshops", ("community-event", "programme-session"),
-            ("event-type", *_NAMES, "start"),
+            ("event-type", "event-label", "alt", "hidden", "start"),
             build_workshops, ONE_WORKSHOP, ("q",), ("name", "-name", "date", "-date"),
         ),
         ResourceSpec(
             "projects", ("project",),
-            ("project-type", *_NAMES, "alpha2", "spans"),
+            ("project-type", "project-label", "alt", "hidden", "alpha2", "spans"),
             build_projects, ONE_PROJECT, ("country", "q"), ("name", "-name"),
         ),
     )

@@ -22,6 +22,18 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 CSV = "text/csv"
 EXTENSIONS = {"jsonld": JSONLD, "json": JSON, "geojson": GEOJSON, "csv": CSV}
+GEO_RESOURCES = ("initiatives", "territories")  # the resources whose items have points
+
+
+def offered(resource: str) -> list[str]:
+    """The media types a resource is served in, in the server's order of preference."""
+    if resource in GEO_RESOURCES:
+        return [JSONLD, JSON, GEOJSON, CSV]
+    return [JSONLD, JSON, CSV]
+
+
+def extensions(resource: str) -> list[str]:
+    return [e for e, media in EXTENSIONS.items() if media in offered(resource)]
 
 
 def page_path(item: Item, id_base: str) -> str:

@@ -4,8 +4,8 @@ one listing cost a bisect each.
 
 One build at a time (an ``asyncio.Lock``): requests that arrive while an index is being built
 wait for it instead of building their own. Scans are read through :mod:`iatp_kg.reads` (the
-executor, the public graphs only), one after the other, so the query workers stay free for
-other requests in between; the joins run in a thread, off the event loop.
+executor, the public graphs only), two at a time: each is short, so other requests get a
+worker in between; the joins run in a thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ STATE_KEY = ("api-state",)
 MAX_SELECTIONS = 64  # sorted selections kept (each a list of references into the index)
 MAX_SELECTED_ITEMS = 400_000  # ... and at most this many items over all of them
 THREAD_ABOVE = 2_000  # filter and sort in a thread above this many items
+SCANS_AT_ONCE = 2  # scans are short (under a second at 10 k initiatives); others interleave
 
 
 class ApiState:
@@ -55,8 +56,16 @@ def state(ctx: AppContext) -> ApiState:
     return found
 
 
-async def _scan(ctx: AppContext, name: str) -> list[dict]:
-    return await reads.select(ctx, api_index.SCANS[name])
+async def _scans(ctx: AppContext, names: tuple[str, ...]) -> dict[str, list[dict]]:
+    """The rows of each scan, at most :data:`SCANS_AT_ONCE` at a time."""
+    limit = asyncio.Semaphore(SCANS_AT_ONCE)
+
+    async def scan(name: str) -> list[dict]:
+        async with limit:
+            return await reads.select(ctx, api_index.SCANS[name])
+
+    found = await asyncio.gather(*(scan(name) for name in names))
+    return dict(zip(names, found, strict=True))
 
 
 async def index(ctx: AppContext, resource: str) -> dict[str, api_index.Item]:
@@ -72,7 +81,7 @@ async def index(ctx: AppContext, resource: str) -> dict[str, api_index.Item]:
             if resource in st.indexes:
                 return st.indexes[resource]
             spec = api_index.RESOURCES[resource]
-            rows = {name: await _scan(ctx, name) for name in spec.scans}
+            rows = await _scans(ctx, spec.scans)
             items = await asyncio.to_thread(api_index.build, resource, api_index.Scans(rows))
             del rows
             if ctx.store.version == version:

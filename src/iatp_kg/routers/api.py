@@ -28,7 +28,14 @@ from fastapi import APIRouter, Path, Request, Response
 from iatp_kg import api_detail, api_docs, api_params, api_render, api_state, jsonld
 from iatp_kg.api_cursor import CursorSigner, query_digest
 from iatp_kg.api_index import RESOURCES, Filters
-from iatp_kg.api_render import CSV, EXTENSIONS, GEOJSON, JSON, JSONLD
+from iatp_kg.api_render import (
+    CSV,
+    EXTENSIONS,
+    GEO_RESOURCES,
+    GEOJSON,
+    extensions,
+    offered,
+)
 from iatp_kg.context import AppContext, ContextDep
 from iatp_kg.errors import BadRequest, NotFound
 from iatp_kg.negotiation import negotiate
@@ -39,15 +46,8 @@ router = APIRouter(tags=["REST"])
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 MAX_VALUE = 1000  # characters of any parameter value (q: api_params.MAX_TEXT)
 SIGNER = CursorSigner.random()  # cursors live as long as the process
-GEO_RESOURCES = ("initiatives", "territories")  # the resources whose items have points
 SINGULAR = {"initiatives": "initiative", "actors": "actor", "territories": "territory",
             "sectors": "sector", "workshops": "workshop", "projects": "project"}  # fmt: skip
-
-
-def offered(resource: str) -> list[str]:
-    if resource in GEO_RESOURCES:
-        return [JSONLD, JSON, GEOJSON, CSV]
-    return [JSONLD, JSON, CSV]
 
 
 # ---- parameters ----------------------------------------------------------------------------
@@ -101,16 +101,17 @@ def media_of(request: Request, resource: str, p: dict[str, str], ext: str | None
         media = EXTENSIONS.get(ext)
         if media not in offered(resource):
             raise NotFound(
-                f"no /api/v1/{resource}….{ext[:20]}; try "
-                + ", ".join(f".{e}" for e, m in EXTENSIONS.items() if m in offered(resource))
+                f"no format {ext[:20]!r} here; try "
+                + ", ".join(f".{e}" for e in extensions(resource))
             )
         return media
     if "format" in p:
         wanted = p["format"].strip().lower()
         media = EXTENSIONS.get(wanted, wanted)
         if media not in offered(resource):
-            names = [e for e, m in EXTENSIONS.items() if m in offered(resource)]
-            raise BadRequest(f"format: {wanted[:40]!r} is not one of {', '.join(names)}")
+            raise BadRequest(
+                f"format: {wanted[:40]!r} is not one of {', '.join(extensions(resource))}"
+            )
         return media
     return negotiate(request.headers.get("accept"), offered(resource), aliases={})
 
@@ -284,6 +285,7 @@ def _register(resource: str) -> None:
         f"/api/v1/{resource}",
         list_resources,
         methods=["GET"],
+        response_class=Response,
         name=f"{resource}.list",
         operation_id=f"list_{resource}",
         summary=f"{title}: a page of the list, filtered and sorted",
@@ -295,11 +297,12 @@ def _register(resource: str) -> None:
         f"/api/v1/{resource}.{{ext}}",
         list_resources_file,
         methods=["GET"],
+        response_class=Response,
         name=f"{resource}.file",
         operation_id=f"list_{resource}_as_file",
         summary=f"{title}: the list in the format its extension names",
         description=f"As `/api/v1/{resource}`, in the format of the extension "
-        f"({', '.join(e for e, m in EXTENSIONS.items() if m in media)}); another is a 404.",
+        f"({', '.join(extensions(resource))}); another is a 404.",
         responses=api_docs.responses(api_docs.LIST_EXAMPLES, media, f"A page of {resource}."),
         openapi_extra={"parameters": list_params},
     )
@@ -307,6 +310,7 @@ def _register(resource: str) -> None:
         f"/api/v1/{resource}/{{slug}}",
         get_resource,
         methods=["GET"],
+        response_class=Response,
         name=f"{resource}.detail",
         operation_id=f"get_{SINGULAR[resource]}",
         summary=f"{title}: one, by the last segment of its IRI",
@@ -325,6 +329,7 @@ for _resource in RESOURCES:
 
 @router.get(
     "/context.jsonld",
+    response_class=Response,
     summary="The JSON-LD context of the API",
     description="Served from the package; documents name it by its public URL "
     "(`{base_iri}context.jsonld`), and nothing here ever fetches it from the web.",
