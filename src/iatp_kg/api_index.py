@@ -69,7 +69,8 @@ class Item:
 
     def finish(self) -> None:
         self.names.sort(key=lambda n: (n[1], n[0]))
-        self.search_text = " \u0000 ".join(fold(t) for t, _ in (*self.names, *self.alt_names))
+        names = (" ".join(fold(t).split()) for t, _ in (*self.names, *self.alt_names))
+        self.search_text = " \u0000 ".join(names)  # a query never spans two names
         self.sort_name = fold(self.name("en"))
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date
 
 from iatp_kg.errors import BadRequest
 
@@ -107,17 +106,6 @@ def year(value: str, name: str) -> int:
     return int(v)
 
 
-def day(value: str, name: str) -> date:
-    """A date ``YYYY-MM-DD``."""
-    v = value.strip()
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
-        try:
-            return date.fromisoformat(v)
-        except ValueError:
-            pass
-    raise _bad(name, f"{value[:40]!r} is not a date (YYYY-MM-DD)")
-
-
 def year_range(low: str | None, high: str | None, names=("founded_from", "founded_to")):
     """Inclusive ``(from, to)``; either may be None; from must not be after to.
 
@@ -178,45 +166,3 @@ def fold(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _variants() -> dict[str, str]:
-    """For each unaccented letter, every Latin letter that folds to it (á, à, â, ä … for a)."""
-    table: dict[str, set[str]] = {}
-    for code in range(0x00C0, 0x0250):
-        ch = chr(code)
-        base = fold(ch)
-        if len(base) == 1 and base.isascii() and base.isalpha():
-            table.setdefault(base, set()).add(ch.lower())
-    return {k: "".join(sorted(v | {k})) for k, v in table.items()}
-
-
-VARIANTS = _variants()
-
-
-def text_regex(text: str) -> str:
-    r"""A regular expression (for SPARQL ``REGEX(…, "i")``) matching ``text`` anywhere, whatever
-    the case and accents: each letter becomes the class of its accented forms, runs of spaces
-    match any whitespace, and every other character is escaped as ``\x{…}``, so nothing in the
-    text is read as regex syntax.
-
-    >>> text_regex("Ñu 1")[:12]
-    '[nñńņňǹ][uùú'
-    >>> text_regex("a.b  c")
-    '[aàáâãäåāăąǎǟǡǻȁȃȧ]\\x{2E}b\\s+[cçćĉċč]'
-    """
-    text = text_value("q", text, MAX_TEXT).strip()
-    if not text:
-        raise _bad("q", "give some text to search for")
-    out = []
-    for word_break, ch in ((c.isspace(), c) for c in fold(text)):
-        if word_break:
-            if out and out[-1] != r"\s+":
-                out.append(r"\s+")
-        elif ch in VARIANTS:
-            out.append(f"[{VARIANTS[ch]}]")
-        elif ch.isalnum() and ch.isascii():
-            out.append(ch)
-        else:
-            out.append(f"\\x{{{ord(ch):X}}}")
-    return "".join(out)
