@@ -139,6 +139,8 @@ def create_app(settings: Settings) -> FastAPI:
             max_result_bytes=settings.max_result_bytes,
             max_result_rows=settings.max_result_rows,
             union_default_graph=settings.union_default_graph,
+            memory_copy=settings.query_memory_copy,
+            changes=store.changes,
         )
         await executor.start()
         app.state.ctx = AppContext(settings, store, executor)

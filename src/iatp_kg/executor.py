@@ -18,7 +18,7 @@ import multiprocessing as mp
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,10 @@ class Executor:
     max_result_bytes: int = 200_000_000
     max_result_rows: int = 0  # 0: no row limit
     union_default_graph: bool = True
+    # Each worker keeps the public graphs in memory too (see memory_copy.py); ``changes`` gives
+    # the store's version and journal of recent writes (``Store.changes``).
+    memory_copy: bool = True
+    changes: Callable[[], tuple[str, tuple]] | None = None
     _idle: asyncio.Queue | None = field(default=None, init=False)
     _all: list[_Worker] = field(default_factory=list, init=False)
     _ctx: mp.context.BaseContext = field(
@@ -79,6 +83,8 @@ class Executor:
     )
     _closed: bool = field(default=False, init=False)
     replaced: int = field(default=0, init=False)
+    # Queries answered from each worker's in-memory copy and from the disk.
+    answered: dict = field(default_factory=lambda: {"memory": 0, "disk": 0}, init=False)
     _tasks: set = field(default_factory=set, init=False)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -99,7 +105,13 @@ class Executor:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child, str(self.store_path), self.union_default_graph, self.max_result_rows),
+            args=(
+                child,
+                str(self.store_path),
+                self.union_default_graph,
+                self.max_result_rows,
+                self.changes() if self.memory_copy and self.changes else None,
+            ),
             daemon=True,
             name="iatp-kg-query-worker",
         )
@@ -167,8 +179,11 @@ class Executor:
         lease = _Lease(self, worker, loop)
         queue: asyncio.Queue = asyncio.Queue()
         try:
+            changes = self.changes()[1] if self.memory_copy and self.changes else ()
             thread = threading.Thread(
-                target=_pump, args=(worker, job, version, deadline, loop, queue), daemon=True
+                target=_pump,
+                args=(worker, (version, changes, job), deadline, loop, queue),
+                daemon=True,
             )
             worker.busy_since = time.monotonic()
             thread.start()
@@ -234,11 +249,14 @@ class _Lease:
                 return
             self.released = True
         clean = last is not None and last[0] in ("end", "error")
+        source = last[1] if clean and last[0] == "end" and len(last) > 1 else None
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is stopping
-            self.loop.call_soon_threadsafe(self._apply, clean)
+            self.loop.call_soon_threadsafe(self._apply, clean, source)
 
-    def _apply(self, clean: bool) -> None:
+    def _apply(self, clean: bool, source: str | None) -> None:
         self.worker.jobs += 1
+        if source in self.executor.answered:
+            self.executor.answered[source] += 1
         if clean:
             self.executor._idle.put_nowait(self.worker)
         else:  # timed out, too large, cancelled, or the client went away mid-stream
@@ -270,14 +288,14 @@ def _raise(msg: tuple, timeout: float):
     raise StoreError(f"unexpected worker message {kind!r}")
 
 
-def _pump(worker: _Worker, job: QueryJob, version: str, deadline: float, loop, queue) -> None:
+def _pump(worker: _Worker, message: tuple, deadline: float, loop, queue) -> None:
     """In a thread: send the job, relay the worker's messages until the end or the deadline."""
 
     def put(msg):
         loop.call_soon_threadsafe(queue.put_nowait, msg)
 
     try:
-        worker.conn.send((version, job))
+        worker.conn.send(message)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not worker.conn.poll(remaining):
@@ -378,11 +396,17 @@ class _PipeWriter:
 
 
 def _worker_main(  # pragma: no cover
-    conn, store_path: str, union_default_graph: bool, max_rows: int = 0
+    conn,
+    store_path: str,
+    union_default_graph: bool,
+    max_rows: int = 0,
+    memory: tuple | None = None,
 ) -> None:
+    """``memory``: the store's (version, journal) when the worker keeps a copy in memory."""
     import pyoxigraph as ox
 
     from iatp_kg.formats import RDF_SYNTAXES, RESULT_SYNTAXES
+    from iatp_kg.memory_copy import MemoryCopy
     from iatp_kg.namespaces import PREFIXES
     from iatp_kg.sparql_text import syntax_location
     from iatp_kg.store import Store
@@ -396,6 +420,14 @@ def _worker_main(  # pragma: no cover
     except Exception as exc:
         conn.send(f"{type(exc).__name__}: {exc}")
         return
+    copy = None
+    if memory is not None:
+        copy = MemoryCopy(
+            store_path,
+            with_default_graph=not union_default_graph,
+            open_read_only=lambda path: _open_read_only(Store, path),
+        )
+        copy.want(*memory)
 
     def term(t: Term):
         if t.kind == "iri":
@@ -408,8 +440,9 @@ def _worker_main(  # pragma: no cover
             return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
         return ox.Literal(t.value)
 
-    def run(store, public, job, writer) -> None:
+    def run(store, public, job, writer, in_memory: bool) -> None:
         allowed = {g.value for g in public}
+        union = False
         if job.default_graphs is not None:
             default = [ox.NamedNode(g) for g in job.default_graphs if g in allowed]
             named = [ox.NamedNode(g) for g in job.named_graphs or () if g in allowed]
@@ -418,6 +451,11 @@ def _worker_main(  # pragma: no cover
             named = [ox.NamedNode(g) for g in job.named_graphs if g in allowed]
         elif job.query_dataset:
             default, named = None, None  # FROM / FROM NAMED, checked public by the caller
+        elif in_memory:  # the copy holds only public graphs: Oxigraph's own union is safe
+            union = union_default_graph or job.public_union
+            default = list(public) if union and not union_default_graph else None
+            union = union and default is None
+            named = None
         else:
             default = list(public) if union_default_graph or job.public_union else None
             named = list(public)
@@ -425,6 +463,7 @@ def _worker_main(  # pragma: no cover
             job.query,
             default_graph=default,
             named_graphs=named,
+            union_default_graph=union,
             substitutions={ox.Variable(k): term(v) for k, v in job.substitutions} or None,
             base_iri=job.base_iri,
             prefixes=PREFIXES,
@@ -447,16 +486,24 @@ def _worker_main(  # pragma: no cover
             message = conn.recv()
         except EOFError:
             return
-        job_version, job = message
+        job_version, changes, job = message
         for attempt in range(1, REOPEN_ATTEMPTS + 1):
             writer = _PipeWriter(conn, None, max_rows)
+            memory_store = None
             try:
                 if job_version != version or attempt > 1:
                     store = Store.open(store_path, read_only=True)
                     version = job_version
                     public = store.public_graphs()
-                run(store, public, job, writer)
-                conn.send(("end",))
+                if copy is not None:
+                    memory_store = copy.acquire(job_version)
+                    if memory_store is None:
+                        copy.want(job_version, changes)
+                if memory_store is not None:
+                    run(Store(memory_store, None, read_only=True), public, job, writer, True)
+                else:
+                    run(store, public, job, writer, False)
+                conn.send(("end", "disk" if memory_store is None else "memory"))
             except TooManyRows:
                 conn.send(
                     (
@@ -480,6 +527,9 @@ def _worker_main(  # pragma: no cover
                     time.sleep(0.01 * 2**attempt)
                     continue
                 conn.send(("error", "internal", f"{type(exc).__name__}: {exc}", None, None))
+            finally:
+                if memory_store is not None:
+                    copy.release()
             break
 
 

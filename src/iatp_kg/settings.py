@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     max_result_rows: int = 1_000_000
     """Most rows a SELECT may return; past it the query stops (503, or an aborted stream)."""
 
+    query_memory_copy: bool = True
+    """Each query worker also keeps the public graphs in memory (faster scans; see README)."""
+
     union_default_graph: bool = True
     """Query the union of the public named graphs as the default graph (like Fuseki's tdb:unionDefaultGraph)."""
 

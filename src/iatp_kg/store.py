@@ -21,7 +21,7 @@ import os
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 _INSERT_CHUNK = 50_000
+# How many recent writes the store remembers the graphs of (see ``Store.changes``).
+JOURNAL_LENGTH = 64
+
+Changes = tuple[tuple[int, frozenset[str] | None], ...]
 
 
 class Store:
@@ -56,6 +60,9 @@ class Store:
         # The version changes on every write; ETags derive from it.
         self._version = uuid.uuid4().hex[:12]
         self._counter = 0
+        # (counter, the graphs that write touched, or None when unknown) for recent writes:
+        # the query workers' in-memory copies refresh only those graphs.
+        self._journal: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=JOURNAL_LENGTH)
         self.last_modified = time.time()
 
     # ---- opening ---------------------------------------------------------------------------
@@ -82,13 +89,20 @@ class Store:
         """An opaque token that changes whenever this process writes to the store."""
         return f"{self._version}-{self._counter}"
 
-    def _touch(self) -> None:
+    def changes(self) -> tuple[str, Changes]:
+        """The version and the graphs each recent write touched (``None``: not known, such as
+        after an arbitrary SPARQL Update), oldest first. The default graph is ``""``."""
+        return self.version, tuple(self._journal)
+
+    def _touch(self, graphs: Iterable[str] | None) -> None:
+        if self.path is not None:
+            # Flushed after every write, before the version changes: a read-only opening (the
+            # query workers, an online backup) of the new version then sees the write in the
+            # on-disk files, not only in the write-ahead log.
+            self._inner.flush()
+        self._journal.append((self._counter + 1, None if graphs is None else frozenset(graphs)))
         self._counter += 1
         self.last_modified = time.time()
-        if self.path is not None:
-            # Flushed after every write: a read-only opening (the query workers, an online
-            # backup) then sees it in the on-disk files, not only in the write-ahead log.
-            self._inner.flush()
 
     def __len__(self) -> int:
         return len(self._inner)
@@ -148,25 +162,43 @@ class Store:
         return self._inner.contains_named_graph(graph)
 
     # ---- writing (every write is one transaction) -----------------------------------------
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL 1.1 Update as one transaction: all of it, or none of it."""
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        graphs: Iterable[str | NamedNode | DefaultGraph] | None = None,
+    ) -> None:
+        """Run a SPARQL 1.1 Update as one transaction: all of it, or none of it.
+
+        ``graphs``: the graphs the update can change, when the caller knows them (the default
+        graph as ``DefaultGraph()``); unknown by default.
+        """
         self._check_writable()
+        touched = None if graphs is None else [_graph_key(g) for g in graphs]
         with self._lock:
             try:
                 self._inner.update(sparql, base_iri=base_iri)
             except OSError as exc:
                 raise StoreError(f"the store refused the write: {exc}") from exc
-            self._touch()
+            self._touch(touched)
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
         self._check_writable()
+        touched: set[str] = set()
+
+        def noted(quads: Iterable[Quad]) -> Iterator[Quad]:
+            for q in quads:
+                touched.add(_graph_key(q.graph_name))
+                yield q
+
         with self._lock:
             try:
-                self._inner.extend(quads)
+                self._inner.extend(noted(quads))
             except OSError as exc:
                 raise StoreError(f"the store refused the write: {exc}") from exc
-            self._touch()
+            self._touch(touched)
 
     def replace_graphs(self, graphs: Mapping[str | NamedNode, Iterable[Quad]]) -> None:
         """Replace the content of each named graph, all graphs in one transaction.
@@ -182,12 +214,12 @@ class Store:
             if body:
                 parts.append(f"INSERT DATA {{ GRAPH <{iri}> {{\n{body}\n}} }}")
         if parts:
-            self.update(" ;\n".join(parts))
+            self.update(" ;\n".join(parts), graphs=graphs.keys())
 
     def drop_graphs(self, graphs: Iterable[str | NamedNode]) -> None:
         names = [g.value if isinstance(g, NamedNode) else str(g) for g in graphs]
         if names:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names))
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names), graphs=names)
 
     def bulk_load(
         self, path: str | os.PathLike[str], fmt: RdfFormat, graph: NamedNode | None
@@ -196,7 +228,7 @@ class Store:
         self._check_writable()
         with self._lock:
             self._inner.bulk_load(path=str(path), format=fmt, to_graph=graph)
-            self._touch()
+            self._touch(None if graph is None else [graph.value])
 
     # ---- export and maintenance ------------------------------------------------------------
     def dump(
@@ -264,6 +296,13 @@ class Store:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("this store is open read-only")
+
+
+def _graph_key(graph: str | NamedNode | BlankNode | DefaultGraph) -> str:
+    """A graph name as the journal keeps it: its IRI, ``""`` for the default graph."""
+    if isinstance(graph, str):
+        return graph
+    return graph.value if isinstance(graph, NamedNode) else ""
 
 
 def _ntriples(quads: Iterable[Quad]) -> str:

@@ -221,7 +221,7 @@ def _write(ctx: AppContext, node: Target, quads: list[ox.Quad], replace: bool) -
         inner = body if isinstance(node, ox.DefaultGraph) else f"GRAPH <{node.value}> {{\n{body}}}"
         parts.append(f"INSERT DATA {{\n{inner}\n}}")
     if parts:
-        ctx.store.update(" ;\n".join(parts))
+        ctx.store.update(" ;\n".join(parts), graphs=[node])
 
 
 async def write_graph(request: Request, ctx: AppContext, path: str | None = None) -> Response:
@@ -256,7 +256,9 @@ async def delete_graph(request: Request, ctx: AppContext, path: str | None = Non
         raise BadRequest("DELETE needs ?graph=IRI, ?default or a graph path under /store/")
     async with ctx.write_lock:
         if isinstance(node, ox.DefaultGraph):
-            await asyncio.to_thread(ctx.store.update, "DROP SILENT DEFAULT")
+            await asyncio.to_thread(
+                ctx.store.update, "DROP SILENT DEFAULT", graphs=[ox.DefaultGraph()]
+            )
         else:
             if not ctx.store.contains_graph(node):
                 raise NotFound(f"no graph {node}")

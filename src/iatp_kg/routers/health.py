@@ -20,6 +20,8 @@ async def health(ctx: ContextDep) -> ORJSONResponse:
             "triples": len(ctx.store),
             "query_workers": workers,
             "store_version": ctx.store.version,
+            # how many queries the workers answered from their in-memory copies, and from disk
+            "queries_answered": ctx.executor.answered,
         },
         status_code=200 if ready else 503,
     )
