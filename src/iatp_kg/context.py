@@ -22,7 +22,7 @@ class AppContext:
     cache: dict = field(default_factory=dict)  # small per-version caches (statistics)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:  # async: no threadpool hop
     return request.app.state.ctx
 
 

@@ -256,6 +256,10 @@ class Store:
             quads = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
         ox.serialize(quads, output, fmt)
 
+    def dump_graph(self, path: str | os.PathLike[str], graph: NamedNode | DefaultGraph) -> None:
+        """Write one graph as N-Triples to the file at ``path`` (without holding the GIL)."""
+        self._inner.dump(str(path), RdfFormat.N_TRIPLES, from_graph=graph)
+
     def dump_public(self, output: IO[bytes], fmt: RdfFormat) -> None:
         """Serialise every public named graph from one snapshot, streaming into ``output``
         (a triples format gets their merge). Private graphs and the default graph are left
