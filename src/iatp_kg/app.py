@@ -16,6 +16,7 @@ from iatp_kg import __version__, http_errors
 from iatp_kg.context import AppContext
 from iatp_kg.executor import Executor
 from iatp_kg.paths import static_dir
+from iatp_kg.result_cache import ResultCache
 from iatp_kg.settings import Settings
 from iatp_kg.store import Store
 
@@ -143,7 +144,8 @@ def create_app(settings: Settings) -> FastAPI:
             changes=store.changes,
         )
         await executor.start()
-        app.state.ctx = AppContext(settings, store, executor)
+        results = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
+        app.state.ctx = AppContext(settings, store, executor, results=results)
         try:
             yield
         finally:

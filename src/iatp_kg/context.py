@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from iatp_kg.executor import Executor
+from iatp_kg.result_cache import ResultCache
 from iatp_kg.settings import Settings
 from iatp_kg.store import Store
 
@@ -20,6 +21,7 @@ class AppContext:
     executor: Executor
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     cache: dict = field(default_factory=dict)  # small per-version caches (statistics)
+    results: ResultCache | None = None  # the /sparql result cache
 
 
 async def get_context(request: Request) -> AppContext:  # async: no threadpool hop

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     query_memory_copy: bool = True
     """Each query worker also keeps the public graphs in memory (faster scans; see README)."""
 
+    result_cache_bytes: int = 64_000_000
+    """Memory for the /sparql result cache (keyed by query, format, dataset and store version;
+    emptied by every write). 0 turns it off."""
+
     union_default_graph: bool = True
     """Query the union of the public named graphs as the default graph (like Fuseki's tdb:unionDefaultGraph)."""
 

@@ -22,6 +22,7 @@ async def health(ctx: ContextDep) -> ORJSONResponse:
             "store_version": ctx.store.version,
             # how many queries the workers answered from their in-memory copies, and from disk
             "queries_answered": ctx.executor.answered,
+            "result_cache": ctx.results.stats() if ctx.results else None,
         },
         status_code=200 if ready else 503,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from email.utils import formatdate, parsedate_to_datetime
 
 from fastapi import APIRouter, Request, Response
@@ -30,6 +31,19 @@ TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle"}
 
 def with_charset(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type in TEXT_TYPES else media_type
+
+
+_CHANGING = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def deterministic(query: str) -> bool:
+    """False when the query calls a function whose value changes between runs (RAND, NOW,
+    UUID, STRUUID, BNODE): its result is never served from the cache.
+
+    >>> deterministic("SELECT (RAND() AS ?r) {}"), deterministic("SELECT ?brand { ?s ?p ?brand }")
+    (False, True)
+    """
+    return _CHANGING.search(query) is None
 
 
 def etag_for(version: str, *parts: object) -> str:
@@ -109,7 +123,14 @@ async def sparql(request: Request, ctx: ContextDep) -> Response:
     headers = cache_headers(ctx, etag)
     if request.method == "GET" and not_modified(request, etag, ctx.store.last_modified):
         return Response(status_code=304, headers=headers)
-    body = await ctx.executor.stream(job, version)
+    if ctx.results is None or r.services or r.variable_service or not deterministic(query):
+        body = await ctx.executor.stream(job, version)
+        return StreamingResponse(body, media_type=with_charset(media), headers=headers)
+    key = (job.query, media, job.default_graphs, job.named_graphs, job.base_iri)
+    cached = ctx.results.get(version, key)
+    if cached is not None:
+        return Response(cached, media_type=with_charset(media), headers=headers)
+    body = ctx.results.keep(version, key, await ctx.executor.stream(job, version))
     return StreamingResponse(body, media_type=with_charset(media), headers=headers)
 
 
