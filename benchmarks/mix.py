@@ -22,6 +22,9 @@ class Query:
     group: str  # lookup, list, text, aggregate, named
     text: str  # for a lookup: a template with {n}, the initiative number
     varying: bool = False  # a different IRI on every request
+    # The same text on every request (a dashboard polling): a result cache may answer it.
+    # Every other query gets a unique comment per request, so no cache can help.
+    repeat: bool = False
 
 
 def lookup_text(n: int) -> str:
@@ -60,4 +63,11 @@ def mix() -> list[Query]:
     ]  # fmt: skip
     for path in sorted((ROOT / "queries").glob("*.rq")):
         out.append(Query(path.stem, "named", path.read_text(encoding="utf-8")))
+    polled = ("aggregate-initiatives-per-kind", "initiatives-per-country-and-kind",
+              "initiatives-per-isic-section")  # fmt: skip
+    out += [
+        Query(f"repeated: {q.name}", "repeated", q.text, repeat=True)
+        for q in list(out)
+        if q.name in polled
+    ]
     return out

@@ -2,7 +2,8 @@
 as the disk, a write never hidden, private graphs never copied.
 
 Which store answered is read from /health (``queries_answered``), counted by the server; each
-test's server serves only that test's requests, one at a time.
+test's server serves only that test's requests, one at a time, with no result cache (which
+would answer repeated queries before any worker).
 """
 
 from __future__ import annotations
@@ -85,8 +86,10 @@ def servers(request, seeded_template, tmp_path_factory):
         shutil.copytree(seeded_template, path)
         paths.append(path)
     with (
-        running_server(paths[0], union_default_graph=union) as memory,
-        running_server(paths[1], union_default_graph=union, query_memory_copy="false") as disk,
+        running_server(paths[0], union_default_graph=union, result_cache_bytes="0") as memory,
+        running_server(
+            paths[1], union_default_graph=union, query_memory_copy="false", result_cache_bytes="0"
+        ) as disk,
     ):
         wait_for_memory(memory)
         yield memory, disk
@@ -132,7 +135,7 @@ def test_datasets_are_the_same_from_memory_and_from_disk(servers, query, params)
 def admin(seeded_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("copy-admin") / "store"
     shutil.copytree(seeded_template, path)
-    with running_server(path, admin_token=ADMIN_TOKEN) as base:
+    with running_server(path, admin_token=ADMIN_TOKEN, result_cache_bytes="0") as base:
         wait_for_memory(base)
         yield base
 
