@@ -13,9 +13,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from iatp_kg import __version__, http_errors
+from iatp_kg.commands import open_store
 from iatp_kg.context import AppContext
 from iatp_kg.executor import Executor
 from iatp_kg.paths import static_dir
+from iatp_kg.remote import RemoteExecutor, RemoteStore
 from iatp_kg.result_cache import ResultCache
 from iatp_kg.settings import Settings
 from iatp_kg.store import Store
@@ -114,12 +116,31 @@ class RequestContextMiddleware:
             )
 
 
+def make_executor(settings: Settings, store: Store | RemoteStore) -> Executor | RemoteExecutor:
+    """Query workers over the embedded store, or queries sent to the remote one."""
+    limits = {
+        "workers": settings.query_workers,
+        "timeout": settings.query_timeout,
+        "max_result_bytes": settings.max_result_bytes,
+        "max_result_rows": settings.max_result_rows,
+        "union_default_graph": settings.union_default_graph,
+    }
+    if isinstance(store, RemoteStore):
+        return RemoteExecutor(store, **limits)
+    return Executor(
+        settings.store_dir,
+        memory_copy=settings.query_memory_copy,
+        changes=store.changes,
+        **limits,
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     configure_logging()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        store = Store.open(settings.store_dir)
+        store = open_store(settings)
         if settings.seed_on_start and store.is_empty():
             from iatp_kg.loading import seed_store
 
@@ -133,16 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
                 }
             )
         store.flush()
-        executor = Executor(
-            settings.store_dir,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            max_result_bytes=settings.max_result_bytes,
-            max_result_rows=settings.max_result_rows,
-            union_default_graph=settings.union_default_graph,
-            memory_copy=settings.query_memory_copy,
-            changes=store.changes,
-        )
+        executor = make_executor(settings, store)
         await executor.start()
         results = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         app.state.ctx = AppContext(settings, store, executor, results=results)
@@ -150,6 +162,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await executor.stop()
+            if isinstance(store, RemoteStore):
+                store.close()
 
     app = FastAPI(
         title="iatp-kg",

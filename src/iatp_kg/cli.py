@@ -26,14 +26,17 @@ err = Console(stderr=True)
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="Store directory (default: the IATP_KG_STORE_DIR setting)."),
+    typer.Option(
+        "--store",
+        help="Store directory (default: the IATP_KG_STORE or IATP_KG_STORE_DIR setting).",
+    ),
 ]
 
 
 def _settings(store: Path | None) -> Settings:
     settings = Settings()
-    if store is not None:
-        settings = settings.model_copy(update={"store_dir": store})
+    if store is not None:  # --store DIR: the embedded store in DIR, whatever IATP_KG_STORE says
+        settings = settings.model_copy(update={"store_dir": store, "store": None})
     return settings
 
 
@@ -227,7 +230,8 @@ def validate(
     try:
         if files:
             settings = _settings(store)
-            target = open_store(settings, read_only=True) if settings.store_dir.exists() else None
+            present = settings.remote_store or settings.store_dir.exists()
+            target = open_store(settings, read_only=True) if present else None
             quads = [q for f in files for q in parse_file(f, fmt=fmt)]
             data = quads_to_graph(quads)
             context = context_for(target, data) if target is not None else None
@@ -316,6 +320,48 @@ def restore(
 
 
 @app.command()
+def replica(
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            help="The directory the primary writes its backups into, one subdirectory per "
+            "backup, names sorting by time (iatp-kg backup DIR/$(date -u +%Y%m%dT%H%M%SZ)).",
+        ),
+    ],
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between looks for a newer backup.")
+    ] = 60.0,
+    primary: Annotated[
+        str | None,
+        typer.Option("--primary", help="The primary's public URL, named when a write is refused."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Serve a read-only replica that catches up with the primary's newest backup.
+
+    Over a missing or empty store it first copies the newest backup in. Then, every INTERVAL
+    seconds, it replaces the graphs that changed since the backup it applied, in one
+    transaction, answering queries all the while. Writes are refused (403). See
+    docs/deployment.md.
+    """
+    from iatp_kg.replica import serve_replica
+
+    settings = _settings(store)
+    err.print(
+        f"iatp-kg replica of {source} on http://{host}:{port}/sparql  "
+        f"(store: {settings.store_dir})",
+        highlight=False,
+    )
+    try:
+        serve_replica(settings, source, host=host, port=port, interval=interval, primary=primary)
+    except IatpError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
@@ -326,7 +372,8 @@ def serve(
 
     settings = _settings(store)
     err.print(
-        f"iatp-kg on http://{host}:{port}/sparql  (store: {settings.store_dir})", highlight=False
+        f"iatp-kg on http://{host}:{port}/sparql  (store: {settings.describe_store()})",
+        highlight=False,
     )
     run_server(settings, host, port)
 

@@ -6,7 +6,7 @@ import gzip
 import shutil
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -17,8 +17,19 @@ from iatp_kg.settings import Settings
 from iatp_kg.sparql_text import check_depth, syntax_location
 from iatp_kg.store import NamedNode, Store
 
+if TYPE_CHECKING:
+    from iatp_kg.remote import RemoteStore
 
-def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+
+def open_store(settings: Settings, *, read_only: bool = False) -> Store | RemoteStore:
+    """The store the settings name: the embedded one, or a remote SPARQL server (whose version
+    marker is written first if it has none)."""
+    if settings.remote_store:
+        from iatp_kg.remote import RemoteStore
+
+        store = RemoteStore.from_settings(settings, read_only=read_only)
+        store.ensure_marker()
+        return store
     return Store.open(settings.store_dir, read_only=read_only)
 
 
@@ -90,6 +101,11 @@ def run_backup(settings: Settings, target: Path) -> None:
 
 
 def run_restore(settings: Settings, source: Path) -> None:
+    if settings.remote_store:
+        raise StoreError(
+            "the store is a remote SPARQL server: restore it on that engine; iatp-kg restore "
+            "replaces an embedded store only"
+        )
     try:
         Store.open(source, read_only=True)
     except StoreError as exc:

@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,21 @@ class Settings(BaseSettings):
 
     store_dir: Path = Field(default_factory=default_store_dir)
     """Where the on-disk Oxigraph store lives."""
+
+    store: str | None = None
+    """The store: ``oxigraph:DIR`` (the embedded store in DIR; unset: ``store_dir``) or
+    ``sparql:URL``, a remote SPARQL 1.1 server with Oxigraph server's layout under URL
+    (``/query``, ``/update``, ``/store``)."""
+
+    store_query_url: str | None = None
+    """The remote's query endpoint, instead of ``URL/query`` (Fuseki: ``…/ds/sparql``)."""
+
+    store_update_url: str | None = None
+    """The remote's update endpoint, instead of ``URL/update``."""
+
+    store_graph_store_url: str | None = None
+    """The remote's Graph Store Protocol endpoint, instead of ``URL/store`` (Fuseki: ``…/ds``);
+    a GET without ``?graph`` must answer the whole dataset."""
 
     base_iri: str = "https://w3id.org/iatp/"
     """Public base of every persistent IRI (ontology, data, graphs)."""
@@ -74,6 +89,38 @@ class Settings(BaseSettings):
 
     seed_on_start: bool = True
     """On first start over an empty store, ingest the bundled seed pipelines."""
+
+    @model_validator(mode="after")
+    def _read_store(self) -> Settings:
+        if self.store is None:
+            return self
+        kind, _, where = self.store.partition(":")
+        if kind == "oxigraph" and where:
+            self.store_dir = Path(where).expanduser()
+        elif kind != "sparql" or not where.startswith(("http://", "https://")):
+            raise ValueError(
+                f"IATP_KG_STORE={self.store!r} is neither oxigraph:DIR nor sparql:http(s)://…"
+            )
+        return self
+
+    @property
+    def remote_store(self) -> bool:
+        """Whether the store is a remote SPARQL server (``IATP_KG_STORE=sparql:URL``)."""
+        return self.store is not None and self.store.startswith("sparql:")
+
+    def store_endpoints(self):
+        """The remote's query, update and Graph Store endpoints (``remote_store`` only)."""
+        from iatp_kg.remote import Endpoints
+
+        return Endpoints.at(
+            self.store.removeprefix("sparql:"),
+            query=self.store_query_url,
+            update=self.store_update_url,
+            graph_store=self.store_graph_store_url,
+        )
+
+    def describe_store(self) -> str:
+        return self.store.removeprefix("sparql:") if self.remote_store else str(self.store_dir)
 
     @property
     def ontology_ns(self) -> str:
