@@ -195,7 +195,7 @@ init = function(args)
 end
 request = function()
   counter = counter + 1
-  return wrk.format("POST", nil, nil, body .. "\n# " .. id .. "-" .. counter)
+  return wrk.format("POST", nil, nil, body .. "\\n# " .. id .. "-" .. counter)
 end
 wrk.headers["Content-Type"] = "application/sparql-query"
 wrk.headers["Accept"] = "{JSON}"
@@ -218,7 +218,10 @@ def wrk(url: str, query: Query, size: int, clients: int, seconds: float, work: P
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "60s", "--latency",
          "-s", str(script), url],
         capture_output=True, text=True, timeout=seconds + 120,
-    ).stdout  # fmt: skip
+    )  # fmt: skip
+    if ".lua:" in out.stderr:  # a broken script: wrk would send its default request instead
+        raise RuntimeError(f"wrk script error: {out.stderr.strip()}")
+    out = out.stdout
     r = LoadResult()
     for pct, attr in (("50%", "p50_ms"), ("99%", "p99_ms")):
         m = re.search(rf"^\s+{re.escape(pct)}\s+(\S+)", out, re.M)

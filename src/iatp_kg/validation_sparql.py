@@ -548,7 +548,9 @@ def _dataset(store):
 def _run_all(runner: _Runner, checks: Sequence[Check], workers: int) -> list[_Result]:
     for check in checks:  # fill the placeholders before the threads share the cache
         _PLACEHOLDER.sub(lambda m: runner.subclasses(m.group(1)), check.query)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    if workers <= 1:  # a small graph: no pool (its hand-offs cost more than the queries)
+        return [r for check in checks for r in runner.run(check)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         batches = list(pool.map(runner.run, checks))
     return [r for batch in batches for r in batch]
 
@@ -624,6 +626,14 @@ def validate_store_sparql(
     return _report(results)
 
 
+_GRAPH = "urn:x-iatp:validation"
+
+
+@cache
+def _reference_quads() -> tuple[ox.Quad, ...]:
+    return tuple(rdflib_to_quads(load_reference(), _GRAPH))
+
+
 def validate_graph_sparql(
     data: Graph, *, context: Graph | None = None, whole: bool = False
 ) -> ValidationReport:
@@ -632,13 +642,11 @@ def validate_graph_sparql(
     results about subjects of ``data`` are kept, unless ``whole``."""
     from iatp_kg.store import Store
 
-    g = Graph()
-    g += data
+    store = Store.in_memory()  # straight into Oxigraph: merging rdflib graphs cost more
+    quads = rdflib_to_quads(data, _GRAPH)
     if context is not None:
-        g += context
-    g += load_reference()
-    store = Store.in_memory()
-    store.add_quads(rdflib_to_quads(g, "urn:x-iatp:validation"))
+        quads += rdflib_to_quads(context, _GRAPH)
+    store.add_quads([*quads, *_reference_quads()])
     results = _run_all(_Runner(store, None), compile_shapes(), 1)
     if not whole:
         subjects = {str(s) for s in data.subjects()}
