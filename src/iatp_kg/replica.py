@@ -327,6 +327,7 @@ class Replicator:
             graphs_replaced=len(graphs),
             quads_inserted=change.inserted,
             quads_deleted=change.deleted,
+            last_error=None,
         )
         log.info(
             {
