@@ -43,6 +43,7 @@ def digest(path: Path) -> str:
 
 
 # ---- a real server -------------------------------------------------------------------------
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
@@ -59,45 +60,93 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def running_server(store_dir: Path, **settings: str):
-    """Start ``iatp-kg serve`` on a free port over ``store_dir``; yield its base URL.
+# IATP_KG_TEST_BACKEND=remote runs every server of these fixtures over a real `oxigraph serve`
+# (the PyPI package's binary) that holds the store directory, reached as IATP_KG_STORE=sparql:…;
+# the default, oxigraph, is the embedded store. Tests of what only the embedded store has are
+# marked ``embedded_only`` and skipped over the remote.
+BACKEND = os.environ.get("IATP_KG_TEST_BACKEND", "oxigraph")
+if BACKEND not in ("oxigraph", "remote"):
+    raise RuntimeError(f"IATP_KG_TEST_BACKEND={BACKEND!r} is not oxigraph or remote")
+REMOTE = BACKEND == "remote"
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 
-    ``settings`` become ``IATP_KG_*`` environment variables (``query_timeout="2"``).
-    """
-    port = free_port()
-    env = {**os.environ, **{f"IATP_KG_{k.upper()}": str(v) for k, v in settings.items()}}
-    log = open(store_dir.parent / f"server-{port}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--store", str(store_dir), "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+
+def pytest_collection_modifyitems(config, items):
+    if REMOTE:
+        skip = pytest.mark.skip(reason="the embedded store only (IATP_KG_TEST_BACKEND=remote)")
+        for item in items:
+            if "embedded_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited: {log_path.read_text()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not become ready")
+        time.sleep(0.2)
+
+
+@contextmanager
+def _process(args: list[str], log_path: Path, ready_url: str, what: str, env=None):
+    """Run ``args`` until the block ends, once ``ready_url`` answers 200."""
+    log = open(log_path, "wb")  # noqa: SIM115
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {(store_dir.parent / f'server-{port}.log').read_text()}"
-                )
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready")
-            time.sleep(0.2)
-        yield base
+        _wait_until_ready(proc, ready_url, log_path, what)
+        yield proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         log.close()
+
+
+@contextmanager
+def oxigraph_server(store_dir: Path, timeout: float = 30.0):
+    """``oxigraph serve`` over ``store_dir`` on a free port; yields its root URL. Its own query
+    time limit is a little above iatp-kg's, which stops waiting first."""
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    args = [str(OXIGRAPH), "serve", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}"]
+    args += ["--timeout-s", str(int(timeout) + 5)]
+    log_path = store_dir.parent / f"oxigraph-{port}.log"
+    with _process(args, log_path, f"{root}/query?query=ASK%7B%7D", "oxigraph serve"):
+        yield root
+
+
+@contextmanager
+def running_server(store_dir: Path, **settings: str):
+    """Start ``iatp-kg serve`` on a free port over ``store_dir``; yield its base URL.
+
+    ``settings`` become ``IATP_KG_*`` environment variables (``query_timeout="2"``). With the
+    remote backend, ``oxigraph serve`` holds ``store_dir`` and iatp-kg reaches it over HTTP.
+    """
+    port = free_port()
+    env = {**os.environ, **{f"IATP_KG_{k.upper()}": str(v) for k, v in settings.items()}}
+    base = f"http://127.0.0.1:{port}"
+    log_path = store_dir.parent / f"server-{port}.log"
+    with contextlib.ExitStack() as stack:
+        if REMOTE:
+            root = stack.enter_context(
+                oxigraph_server(store_dir, float(settings.get("query_timeout", 30)))
+            )
+            env["IATP_KG_STORE"] = f"sparql:{root}"
+            args = [str(BIN), "serve", "--port", str(port)]
+        else:
+            args = [str(BIN), "serve", "--store", str(store_dir), "--port", str(port)]
+        stack.enter_context(_process(args, log_path, f"{base}/health", "server", env=env))
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,10 @@ from reliability import record
 
 from iatp_kg.store import Store
 
+# kill -9 of the process that writes the store, its online backup and restore, a full disk
+# under it: faults of the embedded store (a remote engine has its own, tested by its makers).
+pytestmark = pytest.mark.embedded_only
+
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 EX = "https://example.org/"
 

@@ -20,6 +20,9 @@ from conftest import ADMIN_TOKEN, running_server
 
 from iatp_kg.namespaces import PRIVATE_GRAPH_PREFIX
 
+# The copies belong to the embedded store's query workers; a remote engine keeps its own caches.
+pytestmark = pytest.mark.embedded_only
+
 QUERIES = sorted((Path(__file__).resolve().parents[1] / "queries").glob("*.rq"))
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 JSON = {"Accept": "application/sparql-results+json"}
