@@ -53,6 +53,16 @@ def test_clients_that_leave_mid_stream_do_not_leak_workers(limited_server):
     pool_recovers(limited_server)
 
 
+def test_a_client_that_leaves_mid_stream_does_not_cost_a_worker(server):
+    """The worker finishes the abandoned answer (dropped) and comes back: no kill, no new
+    process, no new in-memory copy."""
+    before = httpx.get(f"{server}/health").json()["query_workers_replaced"]
+    for _ in range(6):
+        drop_after(server, BIG, wait=2)
+    pool_recovers(server)
+    assert httpx.get(f"{server}/health").json()["query_workers_replaced"] == before
+
+
 def test_clients_that_leave_before_the_first_byte_do_not_leak_workers(limited_server):
     for _ in range(4):
         drop_after(limited_server, SLOW, wait=0.3)

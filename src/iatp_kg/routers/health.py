@@ -19,6 +19,8 @@ async def health(ctx: ContextDep) -> ORJSONResponse:
             "status": "ok" if ready else "unavailable",
             "triples": len(ctx.store),
             "query_workers": workers,
+            # workers killed and replaced (time limits, dead workers), since the start
+            "query_workers_replaced": getattr(ctx.executor, "replaced", 0),
             "store_version": ctx.store.version,
             # how many queries the workers answered from their in-memory copies, and from disk
             "queries_answered": ctx.executor.answered,
