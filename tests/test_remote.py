@@ -76,6 +76,22 @@ def test_every_write_changes_the_version_that_every_process_reads(remote, tmp_pa
     assert b.contains_graph(ox.NamedNode(g2)) and not b.contains_graph(ox.NamedNode(g1))
 
 
+def test_a_request_sees_one_version_until_it_writes(remote):
+    root, _ = remote
+    mine, other = open_remote(root), open_remote(root)
+
+    async def request() -> None:
+        async with mine.pinned():
+            pinned = (mine.version, mine.last_modified)
+            other.add_quads([quad("other", 1, EX + "pin")])  # another process writes
+            assert (mine.version, mine.last_modified) == pinned != (other.version, 0)
+            mine.add_quads([quad("mine", 1, EX + "pin")])  # this one writes: the pin ends
+            assert mine.version == other.version != pinned[0]
+        await mine.aclose()
+
+    asyncio.run(request())
+
+
 def test_a_refused_write_changes_neither_the_data_nor_the_version(remote):
     root, _ = remote
     store = open_remote(root)

@@ -116,6 +116,27 @@ class RequestContextMiddleware:
             )
 
 
+class PinnedStoreVersion:
+    """Over a remote store, each request reads the store's version once, without blocking the
+    event loop, and sees that one throughout (``RemoteStore.pinned``)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        state = getattr(scope.get("app"), "state", None)
+        store = getattr(getattr(state, "ctx", None), "store", None)
+        if (
+            scope["type"] != "http"
+            or not isinstance(store, RemoteStore)
+            or scope.get("path", "").startswith("/static/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        async with store.pinned():
+            await self.app(scope, receive, send)
+
+
 def make_executor(settings: Settings, store: Store | RemoteStore) -> Executor | RemoteExecutor:
     """Query workers over the embedded store, or queries sent to the remote one."""
     limits = {
@@ -163,7 +184,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await executor.stop()
             if isinstance(store, RemoteStore):
-                store.close()
+                await store.aclose()
 
     app = FastAPI(
         title="iatp-kg",
@@ -174,6 +195,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     http_errors.install(app)
 
+    if settings.remote_store:
+        app.add_middleware(PinnedStoreVersion)
     if settings.rate_limit_per_minute:
         from iatp_kg.ratelimit import RateLimitMiddleware
 

@@ -43,6 +43,7 @@ import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
@@ -122,9 +123,12 @@ class RemoteStore:
         self.read_only = read_only
         self._timeout = timeout
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        self._async: httpx.AsyncClient | None = None  # for pinned(), made on first use
         self._lock = threading.Lock()  # this process's writes, one at a time
         self._modified = time.time()  # as of the last read of the marker
         self._seen = False
+        self._writes = 0  # this process's writes so far (a pinned version is older than any)
+        self._pinned: ContextVar[_Pinned | None] = ContextVar(f"pinned-{id(self)}", default=None)
 
     @classmethod
     def from_settings(cls, settings, *, read_only: bool = False) -> RemoteStore:
@@ -133,6 +137,11 @@ class RemoteStore:
     def close(self) -> None:
         self._client.close()
 
+    async def aclose(self) -> None:
+        self.close()
+        if self._async is not None:
+            await self._async.aclose()
+
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoints.query!r})"
 
@@ -140,21 +149,57 @@ class RemoteStore:
     @property
     def version(self) -> str:
         """The identifier the last write left in the marker (``"0"`` before any): the same for
-        every process over this remote."""
-        rows = self.select(f"SELECT ?p ?o WHERE {{ GRAPH <{MARKER}> {{ <{MARKER}> ?p ?o }} }}")
-        found = {row["p"].value: row["o"].value for row in rows if "o" in row}
-        if MODIFIED in found:
-            with contextlib.suppress(ValueError):
-                self._modified = datetime.fromisoformat(found[MODIFIED]).timestamp()
+        every process over this remote. Inside :meth:`pinned`, the one read when it began."""
+        pinned = self._current()
+        if pinned is not None:
+            return pinned.version
+        rows = self.select(_MARKER_QUERY)
+        version, modified = _marker_values(rows)
+        if modified is not None:
+            self._modified = modified
         self._seen = True
-        return found.get(VERSION, "0")
+        return version
 
     @property
     def last_modified(self) -> float:
         """When the last write happened (read with ``version``)."""
+        pinned = self._current()
+        if pinned is not None:
+            return pinned.modified
         if not self._seen:
             _ = self.version
         return self._modified
+
+    @contextlib.asynccontextmanager
+    async def pinned(self):
+        """Within the block (one HTTP request), ``version`` and ``last_modified`` are the ones
+        read when it began, read without blocking the event loop: one read per request instead
+        of one per use, and one version for the whole request. A write by this process in the
+        block ends the pin. If the read fails, nothing is pinned (a later read reports it)."""
+        pinned = None
+        try:
+            if self._async is None:
+                self._async = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout, connect=10.0))
+            writes = self._writes
+            response = await self._async.post(
+                self.endpoints.query, data={"query": _MARKER_QUERY}, headers={"Accept": JSON}
+            )
+            if response.status_code == 200:
+                solutions = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+                rows = [{n: r[n] for n in ("p", "o") if r[n] is not None} for r in solutions]
+                version, modified = _marker_values(rows)
+                pinned = _Pinned(version, modified or self._modified, writes)
+        except (httpx.HTTPError, SyntaxError, ValueError):
+            pinned = None
+        token = self._pinned.set(pinned)
+        try:
+            yield
+        finally:
+            self._pinned.reset(token)
+
+    def _current(self) -> _Pinned | None:
+        pinned = self._pinned.get()
+        return pinned if pinned is not None and pinned.writes == self._writes else None
 
     def changes(self) -> tuple[str, tuple]:
         """The version; which graphs recent writes touched is not known here."""
@@ -364,6 +409,7 @@ class RemoteStore:
             )
         if response.status_code in (200, 204):
             self._modified = now
+            self._writes += 1
             return
         if strict or response.status_code in (502, 503, 504):
             raise StoreError(
@@ -494,6 +540,26 @@ class RemoteStore:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("this store is open read-only")
+
+
+_MARKER_QUERY = f"SELECT ?p ?o WHERE {{ GRAPH <{MARKER}> {{ <{MARKER}> ?p ?o }} }}"
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    version: str
+    modified: float
+    writes: int
+
+
+def _marker_values(rows: list[dict]) -> tuple[str, float | None]:
+    """The version and the date of the last write, from the marker's rows."""
+    found = {row["p"].value: row["o"].value for row in rows if "o" in row}
+    modified = None
+    if MODIFIED in found:
+        with contextlib.suppress(ValueError):
+            modified = datetime.fromisoformat(found[MODIFIED]).timestamp()
+    return found.get(VERSION, "0"), modified
 
 
 # ---- the executor -------------------------------------------------------------------------
