@@ -366,15 +366,33 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
     store: StoreOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Server processes behind the port, over one store (over the embedded store: "
+            "an oxigraph serve on it, on the loopback interface).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve SPARQL, the Graph Store, REST and pages over the store (seeding an empty one)."""
     from iatp_kg.app import serve as run_server
 
     settings = _settings(store)
     err.print(
-        f"iatp-kg on http://{host}:{port}/sparql  (store: {settings.describe_store()})",
+        f"iatp-kg on http://{host}:{port}/sparql  (store: {settings.describe_store()}"
+        + (f", {workers} workers)" if workers > 1 else ")"),
         highlight=False,
     )
+    if workers > 1:
+        from iatp_kg.multi import serve_workers
+
+        try:
+            serve_workers(settings, host, port, workers)
+        except IatpError as exc:
+            raise _fail(exc) from exc
+        return
     run_server(settings, host, port)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 
 from iatp_kg.context import ContextDep
@@ -18,6 +20,7 @@ async def health(ctx: ContextDep) -> ORJSONResponse:
         {
             "status": "ok" if ready else "unavailable",
             "triples": len(ctx.store),
+            "process": os.getpid(),  # which server process answered (serve --workers N)
             "query_workers": workers,
             # workers killed and replaced (time limits, dead workers), since the start
             "query_workers_replaced": getattr(ctx.executor, "replaced", 0),
