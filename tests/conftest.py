@@ -115,11 +115,11 @@ def _process(args: list[str], log_path: Path, ready_url: str, what: str, env=Non
 @contextmanager
 def oxigraph_server(store_dir: Path, timeout: float = 30.0):
     """``oxigraph serve`` over ``store_dir`` on a free port; yields its root URL. Its own query
-    time limit is a little above iatp-kg's, which stops waiting first."""
+    time limit is a second above iatp-kg's, which stops waiting first."""
     port = free_port()
     root = f"http://127.0.0.1:{port}"
     args = [str(OXIGRAPH), "serve", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}"]
-    args += ["--timeout-s", str(int(timeout) + 5)]
+    args += ["--timeout-s", str(int(timeout) + 1)]
     log_path = store_dir.parent / f"oxigraph-{port}.log"
     with _process(args, log_path, f"{root}/query?query=ASK%7B%7D", "oxigraph serve"):
         yield root

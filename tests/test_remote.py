@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import ADMIN_TOKEN, BIN, _process, free_port, iatp_kg, oxigraph_server
 
-from iatp_kg.errors import BadRequest, ResultTooLarge, SyntaxProblem
+from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, SyntaxProblem
 from iatp_kg.executor import Executor, QueryJob, Term
 from iatp_kg.namespaces import PRIVATE_GRAPH_PREFIX
 from iatp_kg.remote import MARKER, VERSION, Endpoints, RemoteExecutor, RemoteStore
@@ -276,6 +276,34 @@ def test_the_remote_executor_maps_errors_as_the_embedded_workers(remote):
                 max_result_bytes=1000,
             )
         )
+
+
+def test_a_query_given_up_on_keeps_its_slot_until_the_remote_ends_it(seeded_dir):
+    """The remote cannot be told to stop: a query past the time limit still holds its slot
+    (``alive`` drops) until the remote's own limit ends it, so no more than ``workers``
+    queries ever run there; then the slot is free again."""
+    pathological = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def run(root: str) -> None:
+        executor = RemoteExecutor(open_remote(root), workers=1, timeout=1)
+        await executor.start()
+        try:
+            with pytest.raises(QueryTimeout, match="time limit"):
+                await executor.collect(QueryJob(pathological, JSON), "v")
+            assert executor.alive == 0
+            with pytest.raises(QueryTimeout, match="slots stayed busy"):
+                await executor.collect(QueryJob("ASK {}", JSON), "v")
+            for _ in range(600):  # the remote's own limit (2 s, enforced coarsely)
+                if executor.alive == 1:
+                    break
+                await asyncio.sleep(0.1)
+            assert executor.alive == 1
+            assert await executor.collect(QueryJob("ASK {}", JSON), "v")
+        finally:
+            await executor.stop()
+
+    with oxigraph_server(seeded_dir, timeout=1) as root:
+        asyncio.run(run(root))
 
 
 # ---- the command line and the server over the remote ------------------------------------------

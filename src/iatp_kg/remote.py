@@ -567,10 +567,14 @@ def _marker_values(rows: list[dict]) -> tuple[str, float | None]:
 class RemoteExecutor:
     """:class:`iatp_kg.executor.Executor`'s interface over a remote store: the query goes to
     the remote as it came, with the public graphs as its dataset, under the same time limit,
-    result-size and row limits. At most ``workers`` queries are in flight at once (others wait,
-    up to the time limit). The remote cannot be told to stop a query that ran out of time: it
-    needs its own limit (``oxigraph serve --timeout-s``, Fuseki's ``arq:queryTimeout``), a
-    little above ours."""
+    result-size and row limits.
+
+    At most ``workers`` queries run on the remote at once (others wait, up to the time limit),
+    counting those given up on: the remote cannot be told to stop a query, so one that ran out
+    of time (or whose client left before the first byte) keeps its slot until the remote ends
+    it, by its own time limit (``oxigraph serve --timeout-s``, Fuseki's ``arq:queryTimeout``,
+    a little above ours), or for ``abandon_wait`` seconds at most. ``alive`` counts the free
+    slots, as the embedded executor counts its live workers."""
 
     store: RemoteStore
     workers: int = 2
@@ -578,7 +582,9 @@ class RemoteExecutor:
     max_result_bytes: int = 200_000_000
     max_result_rows: int = 0  # 0: no row limit
     union_default_graph: bool = True
+    abandon_wait: float = 60.0
     replaced: int = field(default=0, init=False)
+    abandoned: int = field(default=0, init=False)  # queries given up on, still on the remote
     answered: dict = field(default_factory=lambda: {"remote": 0}, init=False)
     _client: httpx.AsyncClient | None = field(default=None, init=False)
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
@@ -587,7 +593,7 @@ class RemoteExecutor:
 
     async def start(self) -> None:
         self._slots = asyncio.Semaphore(max(1, self.workers))
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout, connect=10.0))
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0))
 
     async def stop(self) -> None:
         self._closed = True
@@ -596,8 +602,10 @@ class RemoteExecutor:
 
     @property
     def alive(self) -> int:
-        """Queries that may run at once (0 once stopped)."""
-        return 0 if self._closed or self._client is None else max(1, self.workers)
+        """Slots free of queries given up on (0 once stopped)."""
+        if self._closed or self._client is None:
+            return 0
+        return max(0, max(1, self.workers) - self.abandoned)
 
     async def stream(self, job: QueryJob, version: str) -> AsyncIterator[bytes]:
         """Run ``job`` and return an iterator of result bytes.
@@ -621,13 +629,16 @@ class RemoteExecutor:
             request = self._client.build_request(
                 "POST", self.store.endpoints.query, data=data, headers={"Accept": job.media_type}
             )
-            hold.response = await self._before(deadline, self._client.send(request, stream=True))
-            response = hold.response
+            hold.sending = asyncio.ensure_future(self._client.send(request, stream=True))
+            hold.response = response = await self._before(deadline, hold.sending)
             if response.status_code != 200:
-                body = await self._before(deadline, response.aread())
+                body = await self._before(deadline, asyncio.ensure_future(response.aread()))
                 raise _query_error(response.status_code, body.decode("utf-8", "replace"), offset)
-            reader = _Results(self, job, response.aiter_bytes(), deadline)
+            hold.reader = reader = _Results(self, job, response.aiter_bytes(), deadline)
             first = await reader.first()
+        except (QueryTimeout, asyncio.CancelledError):  # the remote may still be at work
+            hold.abandon()
+            raise
         except BaseException:
             hold.release()
             raise
@@ -646,8 +657,11 @@ class RemoteExecutor:
             while (chunk := await reader.next()) is not None:
                 yield chunk
             self.answered["remote"] += 1
+        except QueryTimeout:
+            hold.abandon()
+            raise
         finally:
-            hold.release()
+            hold.release()  # a no-op after abandon()
 
     async def collect(self, job: QueryJob, version: str) -> bytes:
         """The whole result as bytes (for the REST facade and pages)."""
@@ -660,9 +674,12 @@ class RemoteExecutor:
             return self._public[1]
         response = await self._before(
             deadline,
-            self._client.post(
-                self.store.endpoints.query, data={"query": _GRAPHS}, headers={"Accept": JSON}
+            asyncio.ensure_future(
+                self._client.post(
+                    self.store.endpoints.query, data={"query": _GRAPHS}, headers={"Accept": JSON}
+                )
             ),
+            cancel=True,
         )
         if response.status_code != 200:
             raise StoreError(_refusal(self.store.endpoints.query, response))
@@ -675,16 +692,17 @@ class RemoteExecutor:
         self._public = (version, graphs)
         return graphs
 
-    async def _before(self, deadline: float, awaitable):
-        """Await ``awaitable`` within the query's time limit; the remote's failures mapped."""
+    async def _before(self, deadline: float, task: asyncio.Future, *, cancel: bool = False):
+        """``task``'s result within the query's time limit, the remote's failures mapped. Past
+        the limit the task goes on (unless ``cancel``): whoever holds it waits it out."""
         remaining = deadline - asyncio.get_running_loop().time()
         try:
             if remaining <= 0:
                 raise TimeoutError
-            return await asyncio.wait_for(awaitable, timeout=remaining)
-        except (TimeoutError, httpx.TimeoutException):
-            if asyncio.iscoroutine(awaitable):
-                awaitable.close()
+            return await asyncio.wait_for(asyncio.shield(task), timeout=remaining)
+        except TimeoutError:
+            if cancel:
+                task.cancel()
             raise QueryTimeout(
                 f"the query ran past the time limit of {self.timeout:g} s and was stopped"
             ) from None
@@ -702,11 +720,19 @@ class _Results:
             RowCounter(job.media_type) if rows and job.media_type in RESULT_TYPES else None
         )
         self.received = 0
+        self.pending: asyncio.Future | None = None  # the read under way (None: none)
+
+    def read(self) -> asyncio.Future:
+        """The next chunk (``b""`` at the end), read in a task of its own that outlives a
+        time limit."""
+        if self.pending is None:
+            self.pending = asyncio.ensure_future(_next_chunk(self.chunks))
+        return self.pending
 
     async def next(self) -> bytes | None:
-        try:
-            chunk = await self.executor._before(self.deadline, self.chunks.__anext__())
-        except StopAsyncIteration:
+        chunk = await self.executor._before(self.deadline, self.read())
+        self.pending = None
+        if not chunk:
             return None
         self.received += len(chunk)
         limit = self.executor.max_result_bytes
@@ -732,33 +758,81 @@ class _Results:
         return bytes(buffer)
 
 
+async def _next_chunk(chunks) -> bytes:
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return b""
+
+
 class _Hold:
-    """One query's slot and response, given back exactly once (from any thread: a garbage
-    collection may run the finalizer anywhere; the work is done on the event loop)."""
+    """One query's slot and its exchange with the remote, given back exactly once: at once
+    (``release``: the remote answered, or is writing and stops when the connection closes), or
+    once the remote has ended a query given up on (``abandon``). Safe from any thread (a
+    garbage collection may run the finalizer anywhere): the work is done on the event loop."""
 
     def __init__(self, executor: RemoteExecutor, loop) -> None:
         self.executor, self.loop = executor, loop
+        self.sending: asyncio.Future | None = None
         self.response: httpx.Response | None = None
+        self.reader: _Results | None = None
         self.released = False
         self.lock = threading.Lock()
 
     def release(self) -> None:
+        self._end(self._close)
+
+    def abandon(self) -> None:
+        """(On the event loop only.)"""
+        if self._end(self._wait_out):
+            self.executor.abandoned += 1  # at once: the slot is not free for what follows
+
+    def _end(self, how) -> bool:
         with self.lock:
             if self.released:
-                return
+                return False
             self.released = True
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is stopping
-            self.loop.call_soon_threadsafe(self._apply)
+            self.loop.call_soon_threadsafe(how)
+        return True
 
-    def _apply(self) -> None:
+    def _close(self) -> None:
         self.executor._slots.release()
+        for task in (self.sending, self.reader and self.reader.pending):
+            if task is not None and not task.done():
+                task.cancel()
         if self.response is not None and not self.response.is_closed:
-            task = self.loop.create_task(self.response.aclose())
-            _CLOSING.add(task)
-            task.add_done_callback(_CLOSING.discard)
+            _background(self.response.aclose())
+
+    def _wait_out(self) -> None:
+        _background(self._waiting_out())
+
+    async def _waiting_out(self) -> None:
+        """Read what the remote still sends, to its end (or for ``abandon_wait`` seconds),
+        then give the slot back."""
+        try:
+            async with asyncio.timeout(self.executor.abandon_wait):
+                if self.response is None and self.sending is not None:
+                    self.response = await self.sending
+                if self.reader is not None:
+                    while await self.reader.read():
+                        self.reader.pending = None
+                elif self.response is not None:
+                    await self.response.aread()
+        except Exception:  # the time is up, or the remote failed: either way, done
+            pass
+        finally:
+            self.executor.abandoned -= 1
+            self._close()
 
 
-_CLOSING: set = set()
+_BACKGROUND: set = set()
+
+
+def _background(coroutine) -> None:
+    task = asyncio.get_running_loop().create_task(coroutine)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
 
 
 async def _empty() -> AsyncIterator[bytes]:
