@@ -233,17 +233,17 @@ RDFLIB_FORMAT = {
 
 async def _statistics(ctx: AppContext) -> dict:
     """Triples per public graph, classes and typed entities, cached per store version."""
-    key = ("void-statistics", ctx.store.version)
-    if key not in ctx.cache:
+
+    async def build() -> dict:
         per_graph = await graph_statistics(ctx.executor, ctx.store.version)
         row = (await reads.select(ctx, COUNTS))[0]
-        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "void-statistics"}
-        ctx.cache[key] = {
+        return {
             "graphs": per_graph,
             "classes": int(row["classes"]["value"]),
             "entities": int(row["entities"]["value"]),
         }
-    return ctx.cache[key]
+
+    return await ctx.per_version("void-statistics", build)
 
 
 async def _described(ctx: AppContext, query: str) -> Graph:

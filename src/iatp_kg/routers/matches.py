@@ -79,16 +79,11 @@ class Features:
 
 async def features(ctx: AppContext) -> Features:
     """The features of every initiative at the store's current version (read once)."""
-    version = ctx.store.version
-    key = (CACHE_KEY, version)
-    cached = ctx.cache.get(key)
-    if cached is None:
-        rows = await reads.select(ctx, Q_FACTS)
-        cached = await asyncio.to_thread(Features, rows)
-        for stale in [k for k in ctx.cache if k[0] == CACHE_KEY and k != key]:
-            ctx.cache.pop(stale, None)
-        ctx.cache[key] = cached
-    return cached
+
+    async def build() -> Features:
+        return await asyncio.to_thread(Features, await reads.select(ctx, Q_FACTS))
+
+    return await ctx.per_version(CACHE_KEY, build)
 
 
 # ---- parameters ------------------------------------------------------------------------------

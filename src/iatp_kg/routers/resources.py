@@ -184,16 +184,16 @@ class Linker:
 
 async def term_labels(ctx: AppContext) -> dict[str, list[tuple[str, str]]]:
     """Labels of the ontology's classes and properties, cached per store version."""
-    key = ("term-labels", ctx.store.version)
-    if key not in ctx.cache:
+
+    async def build() -> dict[str, list[tuple[str, str]]]:
         labels: dict[str, list[tuple[str, str]]] = {}
         for row in await reads.select(ctx, TERM_LABELS):
             labels.setdefault(row["t"]["value"], []).append(
                 (row["label"]["value"], row["label"].get("xml:lang", ""))
             )
-        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "term-labels"}
-        ctx.cache[key] = labels
-    return ctx.cache[key]
+        return labels
+
+    return await ctx.per_version("term-labels", build)
 
 
 def _group(rows: list[dict], linker: Linker) -> tuple[dict[str, list[dict]], list[dict]]:

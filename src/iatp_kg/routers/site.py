@@ -86,9 +86,10 @@ def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str]]]:
 
 async def home_data(ctx: AppContext) -> dict:
     """What the home page shows, language-neutral, cached per store version."""
-    key = ("home", ctx.store.version)
-    if key in ctx.cache:
-        return ctx.cache[key]
+    return await ctx.per_version("home", lambda: _home_data(ctx))
+
+
+async def _home_data(ctx: AppContext) -> dict:
     labels = _labels(await reads.select(ctx, LABELS))
     totals = (await reads.select(ctx, TOTALS))[0]
     actors = (await reads.select(ctx, ACTORS))[0]
@@ -113,8 +114,6 @@ async def home_data(ctx: AppContext) -> dict:
         "events": await reads.select(ctx, EVENTS),
         "latest": await reads.select(ctx, LATEST_REGISTRATIONS),
     }
-    ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "home"}
-    ctx.cache[key] = data
     return data
 
 
@@ -222,8 +221,8 @@ SELECT ?i ?name ?lat ?long ?kind ?country ?code ?section WHERE {
 
 async def map_features(ctx: AppContext) -> list[dict]:
     """One GeoJSON Feature per georeferenced initiative, cached per store version."""
-    key = ("map", ctx.store.version)
-    if key not in ctx.cache:
+
+    async def build() -> list[dict]:
         features: dict[str, dict] = {}
         for r in await reads.select(ctx, MAP_FEATURES):
             iri = r["i"]["value"]
@@ -249,9 +248,9 @@ async def map_features(ctx: AppContext) -> list[dict]:
                 code = r["section"]["value"].rsplit("/", 1)[-1]
                 if code not in f["properties"]["sections"]:
                     f["properties"]["sections"].append(code)
-        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "map"}
-        ctx.cache[key] = sorted(features.values(), key=lambda f: f["properties"]["name"])
-    return ctx.cache[key]
+        return sorted(features.values(), key=lambda f: f["properties"]["name"])
+
+    return await ctx.per_version("map", build)
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -305,16 +304,16 @@ SELECT ?scheme ?code ?label WHERE {
 
 async def form_choices(ctx: AppContext) -> dict[str, dict[str, list[tuple[str, str]]]]:
     """{scheme: {code: [(label, lang)]}} for the form's lists, cached per store version."""
-    key = ("form-choices", ctx.store.version)
-    if key not in ctx.cache:
+
+    async def build() -> dict[str, dict[str, list[tuple[str, str]]]]:
         out: dict[str, dict[str, list[tuple[str, str]]]] = {}
         for r in await reads.select(ctx, CHOICES):
             out.setdefault(r["scheme"]["value"], {}).setdefault(r["code"]["value"], []).append(
                 (r["label"]["value"], r["label"].get("xml:lang", ""))
             )
-        ctx.cache = {k: v for k, v in ctx.cache.items() if k[0] != "form-choices"}
-        ctx.cache[key] = out
-    return ctx.cache[key]
+        return out
+
+    return await ctx.per_version("form-choices", build)
 
 
 def _form_view(choices: dict, lang: str, values: dict, problems: dict) -> list[dict]:

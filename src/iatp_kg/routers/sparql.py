@@ -147,14 +147,13 @@ async def describe_service(
     headers = cache_headers(ctx, etag)
     if not_modified(request, etag, ctx.store.last_modified):
         return Response(status_code=304, headers=headers)
-    key = ("statistics", version)
-    if key not in ctx.cache:
-        ctx.cache.clear()
-        ctx.cache[key] = await service_description.graph_statistics(ctx.executor, version)
+    statistics = await ctx.per_version(
+        "statistics", lambda: service_description.graph_statistics(ctx.executor, version)
+    )
     endpoint = str(request.url).split("?", 1)[0].rstrip("/")
     graph = service_description.build(
         endpoint,
-        ctx.cache[key],
+        statistics,
         union_default_graph=ctx.settings.union_default_graph,
         update_endpoint=endpoint.rsplit("/", 1)[0] + "/update"
         if ctx.settings.admin_token
