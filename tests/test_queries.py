@@ -234,3 +234,33 @@ def test_every_named_query_has_an_expectation_test():
     }
     covered = {n for n in names if any(n.startswith(t) or t.startswith(n) for t in tested)}
     assert covered == names, sorted(names - covered)
+
+
+def test_binding_a_parameter_into_the_text_gives_what_substitutions_give(seeded_template):
+    """Every ``params:`` variable of every named query, bound by ``bind_terms`` (as the REST
+    routes bind values), answers as Oxigraph's ``substitutions=`` does, ORDER BY included."""
+    import re
+    from collections import Counter
+
+    import pyoxigraph as ox
+
+    from iatp_kg.queries import load_named_queries
+    from iatp_kg.sparql_text import bind_terms
+
+    store = ox.Store.read_only(str(seeded_template))
+    compared = 0
+    for q in load_named_queries():
+        for name in re.findall(r"\?(\w+)", q.params):
+            rows = list(store.query(q.text, use_default_graph_as_union=True))
+            values = [r[name] for r in rows if r[name] is not None][:2]
+            for value in values:
+                by_join = store.query(
+                    q.text,
+                    use_default_graph_as_union=True,
+                    substitutions={ox.Variable(name): value},
+                )
+                bound = bind_terms(q.text, {name: str(value)})
+                by_text = store.query(bound, use_default_graph_as_union=True)
+                assert Counter(map(str, by_text)) == Counter(map(str, by_join)), (q.name, name)
+                compared += 1
+    assert compared >= 5

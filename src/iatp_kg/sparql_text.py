@@ -293,6 +293,12 @@ def bind_terms(query: str, terms: dict[str, str]) -> str:
     'CONSTRUCT { <x:a> ?p ?o } WHERE { <x:a> ?p ?o }'
     >>> bind_terms("SELECT ?s ?x WHERE { { SELECT ?s ?x WHERE { ?x ?p ?s } } }", {"s": "<x:a>"})
     'SELECT (<x:a> AS ?s) ?x WHERE { { SELECT  ?x WHERE { ?x ?p <x:a> } } }'
+
+    In ORDER BY and GROUP BY a term stands in brackets (a bare IRI there would read as a
+    function call):
+
+    >>> bind_terms("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o", {"s": "<x:a>"})
+    'SELECT ?o WHERE { <x:a> ?p ?o } ORDER BY (<x:a>) ?o'
     """
     out: list[str] = []
     pos = 0
@@ -300,6 +306,7 @@ def bind_terms(query: str, terms: dict[str, str]) -> str:
     depth = 0  # parentheses inside a projection: (expr AS ?v) keeps ?v
     braces = 0  # a SELECT inside braces is a subquery: its projection just drops the variable
     outer = True
+    modifier = False  # after ORDER BY or GROUP BY, until the next brace
     for m in _BIND_TOKEN.finditer(query):
         out.append(query[pos : m.start()])
         pos = m.end()
@@ -310,10 +317,12 @@ def bind_terms(query: str, terms: dict[str, str]) -> str:
                 projecting, depth, outer = True, 0, braces == 0
             elif upper == "WHERE":
                 projecting = False
+            elif upper in ("ORDER", "GROUP"):
+                modifier = True
             out.append(token)
         elif m.group("open"):
             if token == "{":
-                projecting = False
+                projecting = modifier = False
                 braces += 1
             elif projecting:
                 depth += 1
@@ -323,6 +332,7 @@ def bind_terms(query: str, terms: dict[str, str]) -> str:
                 depth -= 1
             elif token == "}":
                 braces -= 1
+                modifier = False
             out.append(token)
         elif m.group("var") and token[1:] in terms:
             value = terms[token[1:]]
@@ -330,6 +340,8 @@ def bind_terms(query: str, terms: dict[str, str]) -> str:
                 out.append(f"({value} AS {token})" if outer else "")
             elif projecting:
                 out.append(token)  # the name after AS inside (expr AS ?v)
+            elif modifier:
+                out.append(f"({value})")
             else:
                 out.append(value)
         else:
