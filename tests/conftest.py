@@ -95,7 +95,7 @@ def _wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, what: st
 
 
 @contextmanager
-def _process(args: list[str], log_path: Path, ready_url: str, what: str, env=None):
+def running_process(args: list[str], log_path: Path, ready_url: str, what: str, env=None):
     """Run ``args`` until the block ends, once ``ready_url`` answers 200."""
     log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -121,7 +121,7 @@ def oxigraph_server(store_dir: Path, timeout: float = 30.0):
     args = [str(OXIGRAPH), "serve", "--location", str(store_dir), "--bind", f"127.0.0.1:{port}"]
     args += ["--timeout-s", str(int(timeout) + 1)]
     log_path = store_dir.parent / f"oxigraph-{port}.log"
-    with _process(args, log_path, f"{root}/query?query=ASK%7B%7D", "oxigraph serve"):
+    with running_process(args, log_path, f"{root}/query?query=ASK%7B%7D", "oxigraph serve"):
         yield root
 
 
@@ -145,7 +145,7 @@ def running_server(store_dir: Path, **settings: str):
             args = [str(BIN), "serve", "--port", str(port)]
         else:
             args = [str(BIN), "serve", "--store", str(store_dir), "--port", str(port)]
-        stack.enter_context(_process(args, log_path, f"{base}/health", "server", env=env))
+        stack.enter_context(running_process(args, log_path, f"{base}/health", "server", env=env))
         yield base
 
 

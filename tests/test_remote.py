@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import ADMIN_TOKEN, BIN, _process, free_port, iatp_kg, oxigraph_server
+from conftest import ADMIN_TOKEN, BIN, free_port, iatp_kg, oxigraph_server, running_process
 
 from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, SyntaxProblem
 from iatp_kg.executor import Executor, QueryJob, Term
@@ -337,7 +337,7 @@ def iatp_kg_server(root: str, logs: Path):
     env = {**os.environ, "IATP_KG_STORE": f"sparql:{root}", "IATP_KG_ADMIN_TOKEN": ADMIN_TOKEN}
     base = f"http://127.0.0.1:{port}"
     args = [str(BIN), "serve", "--port", str(port)]
-    with _process(args, logs / f"server-{port}.log", f"{base}/health", "server", env):
+    with running_process(args, logs / f"server-{port}.log", f"{base}/health", "server", env):
         yield base
 
 

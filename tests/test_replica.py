@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import subprocess
 import threading
 import time
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN_TOKEN, BIN, free_port, iatp_kg, running_server
+from conftest import ADMIN_TOKEN, BIN, free_port, iatp_kg, running_process, running_server
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 JSON = {"accept": "application/sparql-results+json"}
@@ -31,50 +30,14 @@ _names = itertools.count(2)
 def replica_server(store_dir: Path, source: Path, primary: str):
     """``iatp-kg replica`` on a free port, looking for new backups every 0.2 s."""
     port = free_port()
-    log_path = store_dir.parent / f"replica-{port}.log"
-    log = open(log_path, "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(BIN),
-            "replica",
-            "--from",
-            str(source),
-            "--store",
-            str(store_dir),
-            "--port",
-            str(port),
-            "--interval",
-            "0.2",
-            "--primary",
-            primary,
-        ],
-        # The token is set, and a replica must ignore it.
-        env={**os.environ, "IATP_KG_QUERY_TIMEOUT": "20", "IATP_KG_ADMIN_TOKEN": ADMIN_TOKEN},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = [str(BIN), "replica", "--from", str(source), "--store", str(store_dir),
+            "--port", str(port), "--interval", "0.2", "--primary", primary]  # fmt: skip
+    # The token is set, and a replica must ignore it.
+    env = {**os.environ, "IATP_KG_QUERY_TIMEOUT": "20", "IATP_KG_ADMIN_TOKEN": ADMIN_TOKEN}
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"replica exited: {log_path.read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("replica did not become ready")
-            time.sleep(0.2)
+    log_path = store_dir.parent / f"replica-{port}.log"
+    with running_process(args, log_path, f"{base}/health", "replica", env=env):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

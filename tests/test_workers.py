@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 import uuid
 
 import httpx
 import pytest
-from conftest import ADMIN_TOKEN, BIN, free_port
+from conftest import ADMIN_TOKEN, BIN, free_port, running_process
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IATP_KG_TEST_BACKEND") == "remote",
@@ -27,35 +26,12 @@ def base(seeded_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("workers") / "store"
     shutil.copytree(seeded_template, path)
     port = free_port()
-    log = open(path.parent / "server.log", "wb")  # noqa: SIM115
+    args = [str(BIN), "serve", "--store", str(path), "--port", str(port), "--workers", "3"]
     env = {**os.environ, "IATP_KG_ADMIN_TOKEN": ADMIN_TOKEN}
     env.pop("IATP_KG_STORE", None)
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--store", str(path), "--port", str(port), "--workers", "3"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, (path.parent / "server.log").read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the workers did not become ready"
-            time.sleep(0.2)
+    with running_process(args, path.parent / "server.log", f"{url}/health", "workers", env=env):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def answers(base: str, n: int, query: str) -> list[tuple[int, str, str]]:
