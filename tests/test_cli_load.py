@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, digest, iatp_kg
 
-from iatp_kg.store import NamedNode, Store
+from iatp_kg.store import NamedNode, RdfFormat, Store
 
 HERE = Path(__file__).parent
 VALID_INITIATIVE = HERE / "shapes" / "valid" / "initiative-complete.ttl"
@@ -197,3 +197,81 @@ def test_kill_during_load_leaves_all_or_nothing(tmp_path):
     store = Store.open(store_dir)
     assert len(store) in (0, n)
     store.add_quads([])  # the store still takes writes
+
+
+# ---- the bulk path: Oxigraph's bulk loader into a copy of the store, swapped in whole -------
+def _store_with(seeded_dir: Path, extra: Path, graph: str) -> str:
+    """The digest the seeded store must have once ``extra`` is added to ``graph``."""
+    expected = Store.in_memory()
+    expected.add_quads(Store.open(seeded_dir, read_only=True).quads())
+    with expected.bulk_batch() as batch:  # in memory: the one-transaction path
+        batch.load(extra.read_bytes(), RdfFormat.N_TRIPLES, base_iri=None, graph=NamedNode(graph))
+    return expected.digest()
+
+
+def _leftovers(store_dir: Path) -> list[str]:
+    return sorted(p.name for p in store_dir.parent.iterdir() if ".bulk-" in p.name)
+
+
+def test_a_load_into_a_store_with_data_keeps_it_and_adds_the_batch(seeded_dir, tmp_path):
+    extra = tmp_path / "extra.nt"
+    extra.write_text("".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(5_000)))
+    graph = f"{EX}bulk"
+    want = _store_with(seeded_dir, extra, graph)
+    before = len(Store.open(seeded_dir, read_only=True))
+    result = iatp_kg("load", extra, "--graph", graph, "--store", seeded_dir, "--no-validate")
+    assert result.returncode == 0, result.stderr
+    assert "added 5,000 new triples to 1 graph(s)" in result.stderr
+    assert digest(seeded_dir) == want
+    assert len(Store.open(seeded_dir, read_only=True)) == before + 5_000
+    assert _leftovers(seeded_dir) == []  # the old files went once the copy was in place
+    again = iatp_kg("load", extra, "--graph", graph, "--store", seeded_dir, "--no-validate")
+    assert "added 0 new triples" in again.stderr  # already there: counted as nothing new
+    assert digest(seeded_dir) == want
+
+
+def test_kill_9_during_a_bulk_load_into_a_store_with_data(seeded_dir, tmp_path):
+    big = tmp_path / "big.nt"
+    with big.open("w") as fh:
+        for i in range(600_000):
+            fh.write(f'<{EX}s{i}> <{EX}p> "{i}" .\n')
+    graph = f"{EX}killed-bulk"
+    before = digest(seeded_dir)
+    after = _store_with(seeded_dir, big, graph)
+    for delay in (0.8, 1.6, 2.4):
+        proc = subprocess.Popen(
+            [BIN, "load", big, "--graph", graph, "--store", seeded_dir, "--no-validate"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert digest(seeded_dir) in (before, after), delay  # all or nothing
+    # A leftover copy from a killed load is removed by the next load, which completes.
+    result = iatp_kg("load", big, "--graph", graph, "--store", seeded_dir, "--no-validate")
+    assert result.returncode == 0, result.stderr
+    assert digest(seeded_dir) == after
+    assert _leftovers(seeded_dir) == []
+
+
+def test_a_store_that_is_a_mount_point_is_loaded_in_one_transaction(tmp_path):
+    store_dir = tmp_path / "mounted"
+    store_dir.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(store_dir)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a file system here ({done.stderr.strip()})")
+    try:
+        data = tmp_path / "data.nt"
+        data.write_text("".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(1_000)))
+        result = iatp_kg("load", data, "--store", store_dir, "--no-validate")
+        assert result.returncode == 0, result.stderr
+        assert "added 1,000 new triples" in result.stderr
+        assert len(Store.open(store_dir, read_only=True)) == 1_000
+        assert _leftovers(store_dir) == []  # no copy beside a mount point: it cannot be swapped
+    finally:
+        subprocess.run(["umount", "-l", str(store_dir)], check=False)

@@ -107,7 +107,7 @@ def load(
     except IatpError as exc:
         raise _fail_with_report(exc, report_format, lang) from exc
     err.print(
-        f"loaded {result.triples:,} triples into {len(result.graphs)} graph(s) "
+        f"added {result.triples:,} new triples to {len(result.graphs)} graph(s) "
         f"in {result.seconds:.2f} s",
         highlight=False,
     )

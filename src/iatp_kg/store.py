@@ -15,14 +15,19 @@ True
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import itertools
 import os
+import shutil
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -34,6 +39,7 @@ from iatp_kg.namespaces import PRIVATE_GRAPH_PREFIX
 
 __all__ = [
     "BlankNode",
+    "BulkBatch",
     "DefaultGraph",
     "Literal",
     "NamedNode",
@@ -300,6 +306,163 @@ class Store:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("this store is open read-only")
+
+    # ---- bulk writes (an operator's process holding the store alone) -----------------------
+    @contextmanager
+    def bulk_batch(self) -> Iterator[BulkBatch]:
+        """Add a large batch at Oxigraph's bulk-loading speed, still all or nothing.
+
+        On disk, the batch goes into a checkpoint of the store (hard links, so it costs little)
+        beside it, through Oxigraph's bulk loader, which is fast but not atomic; only a complete
+        copy is swapped in for the store, in one ``renameat2(RENAME_EXCHANGE)``, and the old
+        files are then removed. A failure or a kill -9 before the swap leaves the store as it
+        was (the next batch removes the leftover copy). This is the way of Jena's
+        ``tdb2.tdbloader`` and Neo4j's import, made safe for a store that has data. Where the
+        swap cannot be made (an in-memory store, a store directory that is a mount point, a
+        C library without the call), the batch is written in one transaction instead. Counts
+        in ``added`` are the triples the store did not hold before, per graph.
+
+        Only for a process that holds the store alone: the command line's ``load``, never the
+        server (query workers read the store's directory).
+        """
+        self._check_writable()
+        with self._lock:
+            batch = BulkBatch(self)
+            try:
+                yield batch
+                batch.finish()
+            finally:
+                batch.discard()
+            self._touch(batch.graphs)
+
+
+class BulkBatch:
+    """What :meth:`Store.bulk_batch` yields: documents and quads to add, counted per graph."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: list[Quad] = []  # the one-transaction fallback
+        self.graphs: set[str] = set()
+        self.added: dict[str, int] = {}
+        self._staging: Path | None = None
+        self._copy: ox.Store | None = None
+        path = store.path
+        if path is not None and _RENAME_EXCHANGE is not None and not os.path.ismount(path):
+            for stale in path.parent.glob(f".{path.name}.bulk-*"):
+                shutil.rmtree(stale, ignore_errors=True)  # we hold the store's lock: stale
+            staging = path.parent / f".{path.name}.bulk-{os.getpid()}"
+            try:
+                store._inner.flush()
+                store._inner.backup(str(staging))
+                self._copy = ox.Store(str(staging))
+                self._staging = staging
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+        self._before = _graph_sizes(store._inner)
+
+    def load(self, data: bytes, fmt: RdfFormat, *, base_iri: str | None, graph: NamedNode) -> None:
+        """Add one document; its triples (and a quad format's default graph) go to ``graph``.
+        Raises ``SyntaxError`` as Oxigraph's parser does."""
+        self.graphs.add(graph.value)
+        if self._copy is None:
+            for q in ox.parse(data, fmt, base_iri=base_iri):
+                self._add(q, graph)
+            return
+        try:
+            self._copy.bulk_load(data, fmt, base_iri=base_iri, to_graph=graph)
+        except OSError as exc:
+            raise StoreError(f"the store refused the write: {exc}") from exc
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        """Add quads as they are."""
+        quads = list(quads)
+        self.graphs.update(_graph_key(q.graph_name) for q in quads)
+        if self._copy is None:
+            self._pending.extend(quads)
+            return
+        try:
+            self._copy.bulk_extend(quads)
+        except OSError as exc:
+            raise StoreError(f"the store refused the write: {exc}") from exc
+
+    def _add(self, q: Quad | ox.Triple, graph: NamedNode) -> None:
+        if isinstance(q, ox.Triple) or isinstance(q.graph_name, DefaultGraph):
+            q = Quad(q.subject, q.predicate, q.object, graph)
+        else:
+            self.graphs.add(_graph_key(q.graph_name))
+        self._pending.append(q)
+
+    def finish(self) -> None:
+        inner = self._store
+        if self._copy is None:
+            try:
+                inner._inner.extend(self._pending)
+            except OSError as exc:
+                raise StoreError(f"the store refused the write: {exc}") from exc
+            self.added = _grown(self._before, _graph_sizes(inner._inner))
+            self.graphs.update(self.added)
+            return
+        try:
+            self._copy.flush()
+            self.added = _grown(self._before, _graph_sizes(self._copy))
+            self.graphs.update(self.added)
+        except OSError as exc:
+            raise StoreError(f"the store refused the write: {exc}") from exc
+        self._copy = None  # closes the copy (nothing else holds it)
+        gc.collect()
+        path, staging = inner.path, self._staging
+        assert path is not None and staging is not None
+        inner._inner = None  # close the store before its directory moves
+        gc.collect()
+        try:
+            _RENAME_EXCHANGE(staging, path)
+        except OSError as exc:
+            inner._inner = ox.Store(str(path))
+            raise StoreError(f"cannot swap the loaded copy in for the store: {exc}") from exc
+        inner._inner = ox.Store(str(path))
+
+    def discard(self) -> None:
+        self._copy = None
+        self._pending = []
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+
+def _graph_sizes(store: ox.Store) -> dict[str, int]:
+    sizes = {
+        _graph_key(row["g"]): int(row["n"].value)
+        for row in store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    }
+    default = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
+    if default:
+        sizes[""] = default
+    return sizes
+
+
+def _grown(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    return {g: n - before.get(g, 0) for g, n in after.items() if n > before.get(g, 0)}
+
+
+def _renameat2_exchange():
+    """``renameat2(RENAME_EXCHANGE)`` from the C library: two directories change places in
+    one step (Linux 3.15, glibc 2.28), or ``None`` where there is no such call."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    at_fdcwd, rename_exchange = -100, 2
+
+    def exchange(a: Path, b: Path) -> None:
+        if call(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno), str(b))
+
+    return exchange
+
+
+_RENAME_EXCHANGE = _renameat2_exchange()
 
 
 def _graph_key(graph: str | NamedNode | BlankNode | DefaultGraph) -> str:
