@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from benchmarks.engine import bench_named_engine
 from benchmarks.mix import ROOT, Query, lookup_text, mix
 
 BIN = Path(sys.executable).parent
@@ -971,7 +972,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--probe-timeout", type=float, default=120.0)
     p.add_argument("--rdflib-max-size", type=int, default=10_000)
     p.add_argument(
-        "--skip", default="", help="comma-separated: loading,validation,exports,http,rest,breakdown"
+        "--skip",
+        default="",
+        help="comma-separated: loading,validation,exports,http,rest,breakdown,named",
     )
     p.add_argument("--skip-pyshacl", action="store_true")
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
@@ -999,4 +1002,6 @@ def main(argv: list[str] | None = None) -> None:
         bench_rest(run, d)
     if "breakdown" not in skip:
         bench_breakdown(run, d, h)
+    if "named" not in skip:
+        bench_named_engine(run, d)
     write_results(run, d)
