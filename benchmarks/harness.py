@@ -91,11 +91,15 @@ class Server:
     env: dict | None = None
     port: int = 0
     proc: subprocess.Popen | None = None
-    cold_start: float = 0.0
+    cold_start: float = 0.0  # with a backend: from the backend's start until this one answers
     started_at: float = 0.0
     copy_ready: float | None = None  # iatp-kg: seconds from start until queries ran from memory
     idle_rss: int = 0
     peak_rss: int = 0
+    # The store this server queries over HTTP (iatp-kg over a remote store): started first,
+    # stopped last, and counted in this server's memory.
+    backend: Server | None = None
+    _log: object = None
 
     @property
     def base(self) -> str:
@@ -105,15 +109,37 @@ class Server:
     def url(self) -> str:
         return self.base + self.path
 
+    @property
+    def pids(self) -> list[int]:
+        """This server's process and its backend's (each with its children in ``tree_rss``)."""
+        own = [self.proc.pid] if self.proc is not None else []
+        return own + (self.backend.pids if self.backend is not None else [])
+
+    def rss(self) -> int:
+        return sum(tree_rss(pid) for pid in self.pids)
+
     def start(self, log_dir: Path) -> None:
-        cmd = [c.replace("{port}", str(self.port)) for c in self.cmd]
-        log = open(log_dir / f"{self.name}.log", "wb")  # noqa: SIM115
+        """Start the backend, then this server; on any failure both are stopped again."""
         started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        try:
+            if self.backend is not None:
+                self.backend.start(log_dir)
+            self._start(log_dir)
+        except BaseException:
+            self.stop()
+            raise
+        self.cold_start = time.perf_counter() - started
+        self.started_at = started
+
+    def _start(self, log_dir: Path) -> None:
+        cmd = [c.replace("{port}", str(self.port)) for c in self.cmd]
+        log_path = log_dir / f"{self.name}.log"
+        self._log = open(log_path, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + 600
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: see {log_dir / self.name}.log")
+                raise RuntimeError(f"{self.name} exited: see {log_path}")
             try:
                 if httpx.get(self.base + self.ready_path, timeout=5).status_code < 500:
                     break
@@ -122,29 +148,34 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not become ready")
             time.sleep(0.1)
-        self.cold_start = time.perf_counter() - started
-        self.started_at = started
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """Stop this server, then its backend (even if stopping this one failed)."""
+        try:
+            if self.proc is not None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            if self._log is not None:
+                self._log.close()
+        finally:
+            if self.backend is not None:
+                self.backend.stop()
 
 
 class RssSampler:
-    """Samples a process tree's RSS in a thread; keeps the highest."""
+    """Samples the RSS of process trees (summed) in a thread; keeps the highest."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.peak, self._stop = pids, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self.peak = max(self.peak, sum(tree_rss(pid) for pid in self.pids))
 
     def __enter__(self):
         self._thread.start()
@@ -247,8 +278,10 @@ def wait_for_memory_copy(server: Server, timeout: float) -> float | None:
         ask = f"ASK {{ ?s ?p ?o }} # {random.randrange(10**12)}"  # past the result cache
         httpx.post(server.base + "/sparql", data={"query": ask}, timeout=60)
         answered = httpx.get(server.base + "/health", timeout=60).json().get("queries_answered")
-        if not answered or answered.get("memory", 0) > 0:
-            return time.perf_counter() - server.started_at if answered else None
+        if not answered or "memory" not in answered:  # no in-memory copies (a remote store)
+            return None
+        if answered["memory"] > 0:
+            return time.perf_counter() - server.started_at
         time.sleep(0.5)
     return None
 
@@ -479,15 +512,28 @@ def _mib(n: float) -> str:
     return f"{n / 2**20:,.0f} MiB"
 
 
+EMBEDDED = "iatp-kg"
+REMOTE = "iatp-kg (remote: oxigraph serve)"
+
+
 def servers(run: Run, d: dict) -> list[Server]:
     w = run.work
     disk = w / "oxigraph-disk"
     if not disk.exists():
         r = measured([OXIGRAPH, "load", "--location", str(disk), "--file", str(d["data"])])
         assert r.returncode == 0, r.stderr
-    env = {**os.environ, "IATP_KG_QUERY_TIMEOUT": "120", "IATP_KG_MAX_RESULT_ROWS": "0"}
+    timeout = 120
+    env = {**os.environ, "IATP_KG_QUERY_TIMEOUT": str(timeout), "IATP_KG_MAX_RESULT_ROWS": "0"}
+    # iatp-kg over a remote store: `oxigraph serve` (no union default graph: iatp-kg names the
+    # public graphs itself) over a fresh copy of the benchmark store, so that the embedded one
+    # is not touched; its own time limit a little above iatp-kg's (README, "A remote SPARQL store")
+    copy = w / "iatp-remote"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(d["store"], copy)
+    remote = Server("oxigraph serve (the remote store)", [OXIGRAPH, "serve", "--location", str(copy), "--bind", "127.0.0.1:{port}", "--timeout-s", str(timeout + 5)], "/query", "/query?query=ASK%7B%7D", port=free_port())  # fmt: skip
     out = [
-        Server("iatp-kg", [IATP, "serve", "--store", str(d["store"]), "--port", "{port}"], "/sparql", "/health", env),
+        Server(EMBEDDED, [IATP, "serve", "--store", str(d["store"]), "--port", "{port}"], "/sparql", "/health", env),
+        Server(REMOTE, [IATP, "serve", "--port", "{port}"], "/sparql", "/health", {**env, "IATP_KG_STORE": f"sparql:{remote.base}"}, backend=remote),
         Server("oxigraph serve (memory)", [OXIGRAPH, "serve", "--bind", "127.0.0.1:{port}", "--union-default-graph"], "/query", "/query?query=ASK%7B%7D"),
         Server("oxigraph serve-read-only (disk)", [OXIGRAPH, "serve-read-only", "--location", str(disk), "--bind", "127.0.0.1:{port}", "--union-default-graph"], "/query", "/query?query=ASK%7B%7D"),
     ]  # fmt: skip
@@ -519,15 +565,15 @@ def bench_http(run: Run, d: dict) -> dict:
                     )
                 resp.raise_for_status()
                 server.cold_start += time.perf_counter() - started
-            if server.name == "iatp-kg":
+            if server.name == EMBEDDED:
                 started = time.perf_counter()
                 server.copy_ready = wait_for_memory_copy(server, timeout=1800)
                 run.log(
                     f"  in-memory copies ready after {time.perf_counter() - started:.1f} s more"
                 )
             time.sleep(1)
-            server.idle_rss = tree_rss(server.proc.pid)
-            with RssSampler(server.proc.pid) as sampler:
+            server.idle_rss = server.rss()
+            with RssSampler(server.pids) as sampler:
                 for q in queries:
                     dt, nrows, error = probe(server.url, q, a.size, a.probe_timeout)
                     rows[(server.name, q.name)] = (dt, nrows, error)
@@ -573,6 +619,7 @@ def bench_http(run: Run, d: dict) -> dict:
     return {"results": results, "rows": rows, "servers": info, "queries": queries}
 
 
+REGISTRATIONS = 40  # one after another, on each iatp-kg server
 REST_ROUTES = [
     # (name, path template; {n} is a different initiative on every request)
     ("detail (JSON-LD, framed)", "/api/v1/initiatives/synthetic-{n}", True),
@@ -602,70 +649,92 @@ end
 
 
 def bench_rest(run: Run, d: dict) -> None:
-    """The REST facade on this project's server: lists and details, 1 and 4 clients, next to
-    the same server's /sparql lookup by IRI (measured in the same run)."""
-    a, w = run.args, run.work
-    server = next(s for s in servers(run, d) if s.name.startswith("iatp-kg"))
-    server.start(w)
-    wait_for_memory_copy(server, timeout=1800)  # as for /sparql: measure the server settled
+    """The REST facade on this project's server, over the embedded store and over the remote
+    one: lists and details, 1 and 4 clients, then one registration at a time."""
+    w = run.work
+    rows: dict[tuple[str, str], str] = {}  # (route, server): the row
+    registrations: list[str] = []
+    for server in [s for s in servers(run, d) if s.name in (EMBEDDED, REMOTE)]:
+        run.log(f"starting {server.name} for the REST facade")
+        server.start(w)
+        try:
+            if server.name == EMBEDDED:  # as for /sparql: measure the server settled
+                wait_for_memory_copy(server, timeout=1800)
+            for name, path, varying in REST_ROUTES:
+                rows[(name, server.name)] = f"| {name} | {server.name} | " + rest_route(
+                    run, server, path, varying
+                )
+                run.log(f"  REST {name}: {rows[(name, server.name)]}")
+            registrations.append(bench_registration(run, server))
+        finally:
+            server.stop()
     lines = [
         "Every figure is a median of the timed runs; `{n}` varies on every request (no cache "
         "can help). The first request of each list builds the index for the store version "
         "(one pass over the data); its time is given apart.",
         "",
-        "| route | first request ms | p50 ms (1 client) | req/s (1) | p50 ms (4 clients) | req/s (4) | non-2xx |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    try:
-        for name, path, varying in REST_ROUTES:
-            first_path = path.replace("{n}", "0")
-            started = time.perf_counter()
-            try:  # the first request of a route may build the index: give it time
-                resp = httpx.get(server.base + first_path, timeout=max(a.probe_timeout, 600))
-            except httpx.HTTPError as exc:
-                lines.append(f"| {name} | {type(exc).__name__} | | | | | |")
-                continue
-            first_ms = (time.perf_counter() - started) * 1000
-            if resp.status_code != 200:
-                lines.append(f"| {name} | HTTP {resp.status_code} | | | | | |")
-                continue
-            figures = {}
-            for clients in (1, 4):
-                script = w / "rest.lua"
-                script.write_text(_rest_lua(path, varying, a.size), encoding="utf-8")
-                reps = []
-                for _ in range(a.load_repeats):
-                    out = subprocess.run(
-                        ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{max(1, round(a.duration))}s",
-                         "--timeout", "60s", "--latency", "-s", str(script), server.base],
-                        capture_output=True, text=True, timeout=a.duration + 120,
-                    ).stdout  # fmt: skip
-                    r = LoadResult()
-                    m = re.search(r"^\s+50%\s+(\S+)", out, re.M)
-                    r.p50_ms = _ms(m.group(1)) if m else float("nan")
-                    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-                    r.rps = float(m.group(1)) if m else float("nan")
-                    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-                    r.errors = int(m.group(1)) if m else 0
-                    reps.append(r)
-                figures[clients] = LoadResult(
-                    median([r.p50_ms for r in reps]), float("nan"), median([r.rps for r in reps]),
-                    sum(r.errors for r in reps),
-                )  # fmt: skip
-                run.log(f"  REST {name}, {clients} client(s): p50 {figures[clients].p50_ms:.2f} ms")
-            lines.append(
-                f"| {name} | {first_ms:.0f} | {figures[1].p50_ms:.2f} | {figures[1].rps:.0f} | "
-                f"{figures[4].p50_ms:.2f} | {figures[4].rps:.0f} | {figures[1].errors + figures[4].errors} |"
-            )
-        bench_registration(run, server)
-    finally:
-        server.stop()
+        "| route | server | first request ms | p50 ms (1 client) | req/s (1) | p50 ms (4 clients) | req/s (4) | non-2xx |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for name, _, _ in REST_ROUTES:
+        lines += [row for (route, _), row in rows.items() if route == name]
     run.sections["REST facade (this project's server)"] = lines
+    count = REGISTRATIONS
+    run.sections["One registration (validate and write)"] = [
+        f"{count} registrations one after another (POST /api/v1/registrations, each a new "
+        "initiative, validated against the shapes with the store's content, written to its "
+        "private graph).",
+        "",
+        "| server | initiatives in the store | p50 ms | p99 ms | accepted (202) |",
+        "|---|---:|---:|---:|---:|",
+        *registrations,
+    ]
 
 
-def bench_registration(run: Run, server: Server, count: int = 40) -> None:
+def rest_route(run: Run, server: Server, path: str, varying: bool) -> str:
+    """One route's cells: its first request, then wrk at 1 and 4 clients."""
+    a, w = run.args, run.work
+    started = time.perf_counter()
+    try:  # the first request of a route may build the index: give it time
+        resp = httpx.get(server.base + path.replace("{n}", "0"), timeout=max(a.probe_timeout, 600))
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__} | | | | | |"
+    first_ms = (time.perf_counter() - started) * 1000
+    if resp.status_code != 200:
+        return f"HTTP {resp.status_code} | | | | | |"
+    figures = {}
+    for clients in (1, 4):
+        script = w / "rest.lua"
+        script.write_text(_rest_lua(path, varying, a.size), encoding="utf-8")
+        reps = []
+        for _ in range(a.load_repeats):
+            out = subprocess.run(
+                ["wrk", f"-t{min(clients, 2)}", f"-c{clients}", f"-d{max(1, round(a.duration))}s",
+                 "--timeout", "60s", "--latency", "-s", str(script), server.base],
+                capture_output=True, text=True, timeout=a.duration + 120,
+            ).stdout  # fmt: skip
+            r = LoadResult()
+            m = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+            r.p50_ms = _ms(m.group(1)) if m else float("nan")
+            m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+            r.rps = float(m.group(1)) if m else float("nan")
+            m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            r.errors = int(m.group(1)) if m else 0
+            reps.append(r)
+        figures[clients] = LoadResult(
+            median([r.p50_ms for r in reps]), float("nan"), median([r.rps for r in reps]),
+            sum(r.errors for r in reps),
+        )  # fmt: skip
+    return (
+        f"{first_ms:.0f} | {figures[1].p50_ms:.2f} | {figures[1].rps:.0f} | "
+        f"{figures[4].p50_ms:.2f} | {figures[4].rps:.0f} | {figures[1].errors + figures[4].errors} |"
+    )
+
+
+def bench_registration(run: Run, server: Server, count: int = REGISTRATIONS) -> str:
     """One registration at a time (validated against the shapes and the store, then written
-    to its private graph): latency of ``count`` sequential POSTs, each a new initiative."""
+    to its private graph): latency of ``count`` sequential POSTs, each a new initiative; the
+    table row."""
     box = httpx.post(
         server.base + "/sparql",
         data={
@@ -698,16 +767,10 @@ def bench_registration(run: Run, server: Server, count: int = 40) -> None:
     samples.sort()
     ok = sum(1 for c in statuses if c == 202)
     run.log(f"  registration: p50 {samples[len(samples) // 2]:.1f} ms, {ok}/{count} accepted")
-    run.sections["One registration (validate and write)"] = [
-        f"{count} registrations one after another (POST /api/v1/registrations, each a new "
-        "initiative, validated against the shapes with the store's content, written to its "
-        "private graph).",
-        "",
-        "| initiatives in the store | p50 ms | p99 ms | accepted (202) |",
-        "|---:|---:|---:|---:|",
-        f"| {run.args.size:,} | {samples[len(samples) // 2]:.1f} | "
-        f"{samples[min(len(samples) - 1, int(len(samples) * 0.99))]:.1f} | {ok} of {count} |",
-    ]
+    return (
+        f"| {server.name} | {run.args.size:,} | {samples[len(samples) // 2]:.1f} | "
+        f"{samples[min(len(samples) - 1, int(len(samples) * 0.99))]:.1f} | {ok} of {count} |"
+    )
 
 
 def http_tables(run: Run, h: dict) -> None:
@@ -801,6 +864,11 @@ def http_tables(run: Run, h: dict) -> None:
         lines.append(
             f"| {n} | {s.cold_start:.2f} | {ready} | {_mib(s.idle_rss)} | {_mib(s.peak_rss)} |"
         )
+    lines += [
+        "",
+        f"{REMOTE}: both processes, iatp-kg and the `oxigraph serve` it queries (cold start "
+        "from the start of `oxigraph serve` until iatp-kg answers; memory summed).",
+    ]
     run.sections["Servers: cold start and memory (process and its workers)"] = lines
 
     rows = h["rows"]
@@ -893,7 +961,7 @@ def bench_breakdown(run: Run, d: dict, h: dict | None) -> None:
         )
     )
     if h:
-        for name in ("iatp-kg", "oxigraph serve (memory)"):
+        for name in (EMBEDDED, REMOTE, "oxigraph serve (memory)"):
             r = h["results"].get((name, "lookup-by-iri", 1))
             if r:
                 rows.append((f"HTTP, {name}, 1 client (wrk p50)", r.p50_ms))
@@ -944,7 +1012,9 @@ def write_results(run: Run, d: dict) -> None:
         f"- Load client: {run.client} ({(wrk_version or [''])[0].strip()}) for every server, on the same machine as the servers.",
         f"- Data: `iatp-kg ingest --seed` plus `iatp-kg ingest synthetic --size {a.size} --random-seed {a.seed}`: "
         f"{d['triples']:,} triples. Every server serves the same N-Quads (`iatp-kg export`), the default graph "
-        "being the union of the named graphs.",
+        "being the union of the named graphs; iatp-kg serves its store (the remote variant: `oxigraph serve "
+        "--timeout-s 125` over a copy of it, without a union default graph, iatp-kg naming the public graphs "
+        "with each query).",
         f"- Repeats: {a.repeats} for loading, validation (pyshacl once at this size) and exports; each HTTP figure is from "
         f"{a.load_repeats} timed run(s) of {a.duration:g} s per query, server and concurrency (the median of "
         "the runs' figures). Queries slower than a third of that run three sequential requests instead.",
