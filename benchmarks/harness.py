@@ -654,18 +654,28 @@ def bench_rest(run: Run, d: dict) -> None:
     w = run.work
     rows: dict[tuple[str, str], str] = {}  # (route, server): the row
     registrations: list[str] = []
+    memory: list[str] = []
     for server in [s for s in servers(run, d) if s.name in (EMBEDDED, REMOTE)]:
         run.log(f"starting {server.name} for the REST facade")
         server.start(w)
         try:
+            ready = "—"
             if server.name == EMBEDDED:  # as for /sparql: measure the server settled
-                wait_for_memory_copy(server, timeout=1800)
-            for name, path, varying in REST_ROUTES:
-                rows[(name, server.name)] = f"| {name} | {server.name} | " + rest_route(
-                    run, server, path, varying
-                )
-                run.log(f"  REST {name}: {rows[(name, server.name)]}")
-            registrations.append(bench_registration(run, server))
+                copy = wait_for_memory_copy(server, timeout=1800)
+                ready = "—" if copy is None else f"{copy:.1f}"
+            time.sleep(1)
+            idle = server.rss()
+            with RssSampler(server.pids) as sampler:
+                for name, path, varying in REST_ROUTES:
+                    rows[(name, server.name)] = f"| {name} | {server.name} | " + rest_route(
+                        run, server, path, varying
+                    )
+                    run.log(f"  REST {name}: {rows[(name, server.name)]}")
+                registrations.append(bench_registration(run, server))
+            memory.append(
+                f"| {server.name} | {server.cold_start:.2f} | {ready} | {_mib(idle)} "
+                f"| {_mib(sampler.peak)} |"
+            )
         finally:
             server.stop()
     lines = [
@@ -688,6 +698,15 @@ def bench_rest(run: Run, d: dict) -> None:
         "| server | initiatives in the store | p50 ms | p99 ms | accepted (202) |",
         "|---|---:|---:|---:|---:|",
         *registrations,
+    ]
+    run.sections["Servers during the REST runs: cold start and memory"] = [
+        "The same figures as for the SPARQL mix, taken around the REST runs and the "
+        "registrations (a run that skips the SPARQL mix still has them). Memory: the server "
+        "with its query workers, and with its backend for the remote store.",
+        "",
+        "| server | cold start s | in-memory copies ready s | RSS idle | RSS peak under load |",
+        "|---|---:|---:|---:|---:|",
+        *memory,
     ]
 
 
