@@ -64,19 +64,28 @@ def free_port() -> int:
 # (the PyPI package's binary) that holds the store directory, reached as IATP_KG_STORE=sparql:…;
 # the default, oxigraph, is the embedded store. Tests of what only the embedded store has are
 # marked ``embedded_only`` and skipped over the remote.
+# IATP_KG_TEST_BACKEND=virtuoso (opt-in, `scripts/test-virtuoso`): each server's store is held
+# by its own Virtuoso (Debian's virtuoso-t, its own virtuoso.ini and ports in a temp directory),
+# seeded with a copy of the store directory; tests Virtuoso cannot pass are marked
+# ``not_virtuoso("why")`` and skipped there, and only there.
 BACKEND = os.environ.get("IATP_KG_TEST_BACKEND", "oxigraph")
-if BACKEND not in ("oxigraph", "remote"):
-    raise RuntimeError(f"IATP_KG_TEST_BACKEND={BACKEND!r} is not oxigraph or remote")
-REMOTE = BACKEND == "remote"
+if BACKEND not in ("oxigraph", "remote", "virtuoso"):
+    raise RuntimeError(f"IATP_KG_TEST_BACKEND={BACKEND!r} is not oxigraph, remote or virtuoso")
+VIRTUOSO = BACKEND == "virtuoso"
+REMOTE = BACKEND in ("remote", "virtuoso")
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 
 
 def pytest_collection_modifyitems(config, items):
     if REMOTE:
-        skip = pytest.mark.skip(reason="the embedded store only (IATP_KG_TEST_BACKEND=remote)")
+        skip = pytest.mark.skip(reason=f"the embedded store only (IATP_KG_TEST_BACKEND={BACKEND})")
         for item in items:
             if "embedded_only" in item.keywords:
                 item.add_marker(skip)
+    if VIRTUOSO:
+        for item in items:
+            for mark in item.iter_markers("not_virtuoso"):
+                item.add_marker(pytest.mark.skip(reason=f"Virtuoso: {mark.args[0]}"))
 
 
 def _wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, what: str) -> None:
@@ -125,6 +134,94 @@ def oxigraph_server(store_dir: Path, timeout: float = 30.0):
         yield root
 
 
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {home}/virtuoso.db
+ErrorLogFile = {home}/virtuoso.log
+LockFile = {home}/virtuoso.lck
+TransactionFile = {home}/virtuoso.trx
+xa_persistent_file = {home}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {home}/virtuoso-temp.db
+TransactionFile = {home}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+DirsAllowed = {home}
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 10
+MaxClientConnections = 10
+Charset = UTF-8
+EnabledGzipContent = 0
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = {timeout}
+"""
+
+
+@contextmanager
+def virtuoso_server(store_dir: Path, timeout: float = 30.0):
+    """A Virtuoso of its own (``virtuoso-t +foreground``, a fresh database in a temp
+    directory, loopback ports) holding a copy of ``store_dir`` (if it exists), with SPARQL
+    Update granted to its anonymous SPARQL user; yields the environment that points iatp-kg
+    at it. Its query limit is a second above iatp-kg's."""
+    from iatp_kg.dialects import VIRTUOSO as DIALECT
+    from iatp_kg.remote import Endpoints, RemoteStore
+
+    sql_port, http_port = free_port(), free_port()
+    home = store_dir.parent / f"virtuoso-{http_port}"
+    home.mkdir()
+    ini = home / "virtuoso.ini"
+    ini.write_text(
+        VIRTUOSO_INI.format(
+            home=home, sql_port=sql_port, http_port=http_port, timeout=int(timeout) + 1
+        )
+    )
+    root = f"http://127.0.0.1:{http_port}"
+    args = ["virtuoso-t", "+foreground", "+configfile", str(ini)]
+    ready = f"{root}/sparql?query=ASK%7B%7D"
+    with running_process(args, home / "out.log", ready, "virtuoso-t"):
+        grant = subprocess.run(
+            [
+                "isql-vt",
+                f"127.0.0.1:{sql_port}",
+                "dba",
+                "dba",
+                'exec=GRANT SPARQL_UPDATE TO "SPARQL";',
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert grant.returncode == 0, grant.stdout + grant.stderr
+        endpoints = Endpoints(f"{root}/sparql", f"{root}/sparql", f"{root}/sparql-graph-crud")
+        if store_dir.exists():
+            copy_store(
+                Store.open(store_dir, read_only=True), RemoteStore(endpoints, dialect=DIALECT)
+            )
+        yield {
+            "IATP_KG_STORE": f"sparql:{root}",
+            "IATP_KG_STORE_QUERY_URL": endpoints.query,
+            "IATP_KG_STORE_UPDATE_URL": endpoints.update,
+            "IATP_KG_STORE_GRAPH_STORE_URL": endpoints.graph_store,
+            "IATP_KG_STORE_DIALECT": "virtuoso",
+        }
+
+
+def copy_store(source: Store, target) -> None:
+    """Every named graph of ``source`` written into ``target`` through the store layer, one
+    graph per request."""
+    for graph in source.named_graphs():
+        target.replace_graphs({graph: list(source.quads(None, None, None, graph))})
+
+
 @contextmanager
 def running_server(store_dir: Path, **settings: str):
     """Start ``iatp-kg serve`` on a free port over ``store_dir``; yield its base URL.
@@ -137,7 +234,11 @@ def running_server(store_dir: Path, **settings: str):
     base = f"http://127.0.0.1:{port}"
     log_path = store_dir.parent / f"server-{port}.log"
     with contextlib.ExitStack() as stack:
-        if REMOTE:
+        if VIRTUOSO:
+            timeout = float(settings.get("query_timeout", 30))
+            env.update(stack.enter_context(virtuoso_server(store_dir, timeout)))
+            args = [str(BIN), "serve", "--port", str(port)]
+        elif REMOTE:
             root = stack.enter_context(
                 oxigraph_server(store_dir, float(settings.get("query_timeout", 30)))
             )

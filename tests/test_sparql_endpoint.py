@@ -35,6 +35,7 @@ def test_sparqlwrapper_select_xml(server):
     assert doc.getElementsByTagName("literal")[0].firstChild.data == "33"
 
 
+@pytest.mark.not_virtuoso('its CSV results quote the header line ("n")')
 def test_sparqlwrapper_select_csv(server):
     text = wrapper(server, COUNT_COUNTRIES, CSV).queryAndConvert().decode()
     assert text.splitlines() == ["n", "33"]

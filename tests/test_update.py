@@ -58,11 +58,21 @@ def store_digest(base: str) -> str:
     return hashlib.sha256(b"\n".join(sorted(r.content.splitlines()))).hexdigest()
 
 
+ASK_BUG = (
+    "an ASK with a protocol dataset answers true for a graph it has never held (a SELECT of the "
+    "same pattern finds no row)"
+)
+NOT_ONE_TRANSACTION = (
+    "a multi-operation update is not one transaction (what ran before a failure stays)"
+)
+
+
 def fresh_graph() -> str:
     return f"{EX}graph/{uuid.uuid4().hex[:8]}"
 
 
 # ---- who may update --------------------------------------------------------------------------
+@pytest.mark.not_virtuoso(ASK_BUG)
 def test_update_is_403_when_no_admin_token_is_configured(locked):
     g = fresh_graph()
     r = httpx.post(
@@ -80,6 +90,7 @@ def test_update_is_403_when_no_admin_token_is_configured(locked):
     [None, "Bearer wrong-token", f"Basic {ADMIN_TOKEN}", "Bearer"],
     ids=["missing", "wrong", "not-bearer", "empty"],
 )
+@pytest.mark.not_virtuoso(ASK_BUG)
 def test_update_is_401_with_a_missing_or_wrong_token(base, authorization):
     g = fresh_graph()
     headers = {**UPDATE}
@@ -96,6 +107,7 @@ def test_update_is_401_with_a_missing_or_wrong_token(base, authorization):
 
 
 # ---- the round trip --------------------------------------------------------------------------
+@pytest.mark.not_virtuoso(ASK_BUG)
 def test_update_round_trip_is_seen_by_the_next_query(base):
     g = fresh_graph()
     triple = f'<{EX}s> <{EX}p> "café"@fr'
@@ -172,6 +184,7 @@ def test_using_graph_uri_with_a_using_clause_in_the_update_is_400(base):
 
 
 # ---- one transaction -------------------------------------------------------------------------
+@pytest.mark.not_virtuoso(NOT_ONE_TRANSACTION)
 def test_an_update_that_fails_half_way_changes_nothing(base):
     g, existing = fresh_graph(), fresh_graph()
     assert post_update(base, f"CREATE GRAPH <{existing}>").status_code == 204
@@ -187,6 +200,7 @@ def test_an_update_that_fails_half_way_changes_nothing(base):
 
 
 # ---- malformed requests ----------------------------------------------------------------------
+@pytest.mark.not_virtuoso("its parse errors name a line but no column")
 def test_a_malformed_update_is_400_with_line_and_column(base):
     before = store_digest(base)
     text = f"PREFIX ex: <{EX}>\nINSERT DATA {{\n  ex:s ex:p ex:o BOGUS\n}}"
@@ -273,6 +287,7 @@ def test_the_word_load_inside_data_is_not_a_load(base):
 
 
 # ---- private graphs: the admin may write them; no HTTP read ever shows them -------------------
+@pytest.mark.not_virtuoso("a second CREATE GRAPH fails with its own words, not 'already exists'")
 def test_an_update_may_write_a_private_graph_that_no_read_shows(base):
     email = f"{uuid.uuid4().hex[:8]}@example.org"
     r = post_update(

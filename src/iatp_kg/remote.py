@@ -52,6 +52,7 @@ import httpx
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 
+from iatp_kg.dialects import DIALECTS, STANDARD, Dialect, fixed_chunks
 from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, StoreError, SyntaxProblem
 from iatp_kg.executor import CHUNK, QueryJob, RowCounter, Term
 from iatp_kg.formats import RESULT_SYNTAXES
@@ -70,12 +71,32 @@ RESULT_TYPES = frozenset(s.media_type for s in RESULT_SYNTAXES)
 _ANY = f"{JSON}, application/n-triples;q=0.9"
 _OPERATIONS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY"}
 _JENA_AT = re.compile(r"line (\d+), column (\d+)")
+_VIRTUOSO_AT = re.compile(r"SPARQL compiler, line (\d+): ([^\n]*)")
 _PARSE_WORDS = re.compile(r"pars|syntax|expected|encountered|lexical", re.IGNORECASE)
-_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 _ALL_QUADS = (
     "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION "
     f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{MARKER}>) }} }}"
 )
+
+
+def _all_quads(dialect: Dialect) -> str:
+    """Every quad but the marker's (and the engine's own graphs'), as ``?s ?p ?o ?g``.
+
+    >>> from iatp_kg.dialects import VIRTUOSO
+    >>> _all_quads(STANDARD) == _ALL_QUADS
+    True
+    >>> _all_quads(VIRTUOSO).startswith("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g")
+    True
+    """
+    if dialect.has_default_graph and not dialect.own_graphs:
+        return _ALL_QUADS
+    left_out = ", ".join(f"<{g}>" for g in sorted({MARKER, *dialect.own_graphs}))
+    graphs = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({left_out}))"
+    if dialect.has_default_graph:
+        return f"SELECT ?s ?p ?o ?g WHERE {{ {{ ?s ?p ?o }} UNION {{ {graphs} }} }}"
+    return f"SELECT ?s ?p ?o ?g WHERE {{ {graphs} }}"
+
+
 # Reads here are small; writes may carry a whole ingest.
 READ_TIMEOUT = 60.0
 WRITE_TIMEOUT = 600.0
@@ -117,9 +138,16 @@ class RemoteStore:
     path = None  # no directory: backups are the remote engine's business
 
     def __init__(
-        self, endpoints: Endpoints, *, read_only: bool = False, timeout: float = READ_TIMEOUT
+        self,
+        endpoints: Endpoints,
+        *,
+        read_only: bool = False,
+        timeout: float = READ_TIMEOUT,
+        dialect: Dialect = STANDARD,
     ) -> None:
         self.endpoints = endpoints
+        self.dialect = dialect
+        self._all = _all_quads(dialect)
         self.read_only = read_only
         self._timeout = timeout
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
@@ -132,7 +160,12 @@ class RemoteStore:
 
     @classmethod
     def from_settings(cls, settings, *, read_only: bool = False) -> RemoteStore:
-        return cls(settings.store_endpoints(), read_only=read_only, timeout=READ_TIMEOUT)
+        return cls(
+            settings.store_endpoints(),
+            read_only=read_only,
+            timeout=READ_TIMEOUT,
+            dialect=DIALECTS[settings.store_dialect],
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -185,7 +218,7 @@ class RemoteStore:
                 self.endpoints.query, data={"query": _MARKER_QUERY}, headers={"Accept": JSON}
             )
             if response.status_code == 200:
-                solutions = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+                solutions = ox.parse_query_results(self._json(response), ox.QueryResultsFormat.JSON)
                 rows = [{n: r[n] for n in ("p", "o") if r[n] is not None} for r in solutions]
                 version, modified = _marker_values(rows)
                 pinned = _Pinned(version, modified or self._modified, writes)
@@ -212,17 +245,19 @@ class RemoteStore:
             self._write("")
 
     def __len__(self) -> int:
-        rows = self.select(_ALL_QUADS.replace("SELECT ?s ?p ?o ?g", "SELECT (COUNT(*) AS ?n)"))
+        rows = self.select(self._all.replace("SELECT ?s ?p ?o ?g", "SELECT (COUNT(*) AS ?n)"))
         return int(rows[0]["n"].value) if rows else 0
 
     def is_empty(self) -> bool:
-        return not self.ask(_ALL_QUADS.replace("SELECT ?s ?p ?o ?g WHERE", "ASK"))
+        return not self.ask(self._all.replace("SELECT ?s ?p ?o ?g WHERE", "ASK"))
 
     def named_graphs(self) -> list[NamedNode]:
         return [
             row["g"]
-            for row in self.select(_GRAPHS)
-            if isinstance(row.get("g"), NamedNode) and row["g"].value != MARKER
+            for row in self.select(self.dialect.graphs)
+            if isinstance(row.get("g"), NamedNode)
+            and row["g"].value != MARKER
+            and row["g"].value not in self.dialect.own_graphs
         ]
 
     def public_graphs(self) -> list[NamedNode]:
@@ -230,9 +265,9 @@ class RemoteStore:
         return [g for g in self.named_graphs() if not g.value.startswith(PRIVATE_GRAPH_PREFIX)]
 
     def contains_graph(self, graph: NamedNode) -> bool:
-        if graph.value == MARKER:
+        if graph.value == MARKER or graph.value in self.dialect.own_graphs:
             return False
-        return self.ask(bind_terms("ASK { GRAPH ?g { } }", {"g": str(graph)}))
+        return self.ask(self.dialect.graph_exists(str(graph)))
 
     # ---- reading ---------------------------------------------------------------------------
     def query(
@@ -273,9 +308,8 @@ class RemoteStore:
             raise StoreError(_refusal(self.endpoints.query, response))
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media in RESULT_TYPES:
-            return ox.parse_query_results(
-                response.content, ox.QueryResultsFormat.from_media_type(media)
-            )
+            content = self._json(response) if media == JSON else response.content
+            return ox.parse_query_results(content, ox.QueryResultsFormat.from_media_type(media))
         fmt = RdfFormat.from_media_type(media) if media else None
         if fmt is None:
             raise StoreError(f"the remote store answered a query with {media or 'no type'}")
@@ -310,14 +344,16 @@ class RemoteStore:
             n: str(t) for n, t in (("s", subject), ("p", predicate), ("o", obj)) if t is not None
         }
         if isinstance(graph, DefaultGraph):
+            if not self.dialect.has_default_graph:
+                return iter(())  # the engine's default graph is its union: iatp-kg's is empty
             text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
         elif isinstance(graph, NamedNode):
-            if graph.value == MARKER:
+            if graph.value == MARKER or graph.value in self.dialect.own_graphs:
                 return iter(())
             text = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
             terms["g"] = str(graph)
         else:
-            text = _ALL_QUADS
+            text = self._all
         return iter(self._quads(bind_terms(text, terms), graph))
 
     def _quads(self, text: str, graph: NamedNode | DefaultGraph | None = None) -> list[Quad]:
@@ -345,7 +381,7 @@ class RemoteStore:
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction."""
-        body = _insert_data((q.graph_name, q) for q in quads)
+        body = _insert_data(((q.graph_name, q) for q in quads), self.dialect)
         if body:
             self._write(body)
 
@@ -356,7 +392,9 @@ class RemoteStore:
         """
         nodes = {name: _node(name) for name in graphs}
         parts = [f"DROP SILENT GRAPH {node}" for node in nodes.values()]
-        body = _insert_data((nodes[name], q) for name, quads in graphs.items() for q in quads)
+        body = _insert_data(
+            ((nodes[name], q) for name, quads in graphs.items() for q in quads), self.dialect
+        )
         if body:
             parts.append(body)
         if parts:
@@ -373,6 +411,15 @@ class RemoteStore:
         """A file sent as it is to the Graph Store (not one transaction with the marker, which
         follows it)."""
         self._check_writable()
+        if self.dialect.dataset_by_query:
+            # Not the engine's Graph Store (Virtuoso's takes no dataset): one update request.
+            with open(path, "rb") as body:
+                found = list(ox.parse(body, fmt))
+            if graph is not None or not fmt.supports_datasets:
+                target = graph or DefaultGraph()
+                found = [Quad(q.subject, q.predicate, q.object, target) for q in found]
+            self.add_quads(found)
+            return
         if graph is not None:
             params = {"graph": graph.value}
         elif fmt.supports_datasets:
@@ -442,7 +489,10 @@ class RemoteStore:
             return
         selected = list(graphs)
         named = " ".join(str(g) for g in selected if isinstance(g, NamedNode))
-        branches = ["{ ?s ?p ?o }"] if any(isinstance(g, DefaultGraph) for g in selected) else []
+        default = self.dialect.has_default_graph and any(
+            isinstance(g, DefaultGraph) for g in selected
+        )
+        branches = ["{ ?s ?p ?o }"] if default else []
         if named:
             branches.append(f"{{ VALUES ?g {{ {named} }} GRAPH ?g {{ ?s ?p ?o }} }}")
         found = (
@@ -492,7 +542,10 @@ class RemoteStore:
     @contextlib.contextmanager
     def _dataset_quads(self) -> Iterator[Iterator[Quad]]:
         """Every quad of the remote (the marker's graph left out), streamed from one Graph
-        Store read of the whole dataset as N-Quads."""
+        Store read of the whole dataset as N-Quads (or one SELECT, ``dataset_by_query``)."""
+        if self.dialect.dataset_by_query:
+            yield iter(self._quads(self._all))
+            return
         try:
             with self._client.stream(
                 "GET",
@@ -530,6 +583,11 @@ class RemoteStore:
             default = [g.value for g in default_graph if isinstance(g, NamedNode)]
         named = every if named_graphs is None else [g.value for g in named_graphs]
         return default or [EMPTY], named
+
+    def _json(self, response: httpx.Response) -> bytes:
+        """A JSON result's bytes, as the dialect needs them read."""
+        fix = self.dialect.fix_json
+        return fix(response.content) if fix else response.content
 
     def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
         try:
@@ -634,7 +692,11 @@ class RemoteExecutor:
             if response.status_code != 200:
                 body = await self._before(deadline, asyncio.ensure_future(response.aread()))
                 raise _query_error(response.status_code, body.decode("utf-8", "replace"), offset)
-            hold.reader = reader = _Results(self, job, response.aiter_bytes(), deadline)
+            chunks = response.aiter_bytes()
+            fix = self.store.dialect.fix_json
+            if fix is not None and job.media_type == JSON:
+                chunks = fixed_chunks(chunks, fix)
+            hold.reader = reader = _Results(self, job, chunks, deadline)
             first = await reader.first()
         except (QueryTimeout, asyncio.CancelledError):  # the remote may still be at work
             hold.abandon()
@@ -676,7 +738,9 @@ class RemoteExecutor:
             deadline,
             asyncio.ensure_future(
                 self._client.post(
-                    self.store.endpoints.query, data={"query": _GRAPHS}, headers={"Accept": JSON}
+                    self.store.endpoints.query,
+                    data={"query": self.store.dialect.graphs},
+                    headers={"Accept": JSON},
                 )
             ),
             cancel=True,
@@ -685,9 +749,12 @@ class RemoteExecutor:
             raise StoreError(_refusal(self.store.endpoints.query, response))
         graphs = frozenset(
             row["g"].value
-            for row in ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+            for row in ox.parse_query_results(
+                self.store._json(response), ox.QueryResultsFormat.JSON
+            )
             if isinstance(row["g"], NamedNode)
             and not row["g"].value.startswith(PRIVATE_GRAPH_PREFIX)
+            and row["g"].value not in self.store.dialect.own_graphs
         )
         self._public = (version, graphs)
         return graphs
@@ -923,18 +990,31 @@ def _node(name: str | NamedNode) -> NamedNode:
     return name if isinstance(name, NamedNode) else NamedNode(str(name))
 
 
-def _insert_data(items: Iterable[tuple[NamedNode | BlankNode | DefaultGraph, Quad]]) -> str:
-    """One INSERT DATA for quads grouped by graph (blank nodes shared across its graphs)."""
+def _insert_data(
+    items: Iterable[tuple[NamedNode | BlankNode | DefaultGraph, Quad]], dialect: Dialect = STANDARD
+) -> str:
+    """One INSERT DATA for quads grouped by graph (blank nodes shared across its graphs); an
+    ``INSERT { … } WHERE {}`` when a blank node is there and the dialect refuses it in data.
+
+    >>> from iatp_kg.dialects import VIRTUOSO
+    >>> q = Quad(BlankNode("b"), NamedNode("a:p"), Literal("x"), NamedNode("a:g"))
+    >>> _insert_data([(q.graph_name, q)], VIRTUOSO)
+    'INSERT {\\nGRAPH <a:g> {\\n_:b <a:p> "x" .\\n}\\n} WHERE {}'
+    """
     groups: dict[str, list[str]] = {}
+    blank = False
     for graph, q in items:
         key = str(graph) if isinstance(graph, NamedNode) else ""
         groups.setdefault(key, []).append(f"{q.subject} {q.predicate} {q.object} .")
+        blank = blank or isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode)
     if not groups:
         return ""
     parts = []
     for key, lines in groups.items():
         body = "\n".join(lines)
         parts.append(body if not key else f"GRAPH {key} {{\n{body}\n}}")
+    if blank and not dialect.bnodes_in_insert_data:
+        return "INSERT {\n" + "\n".join(parts) + "\n} WHERE {}"
     return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
 
 
@@ -970,14 +1050,20 @@ def _parse_error(status: int, text: str, offset: int) -> tuple[str, int | None, 
     ('Encountered " "}" "} "" at line 3, column 5.', 2, 5)
     >>> _parse_error(500, "error at 2:17: boom", 1) is None
     True
+    >>> _parse_error(400, "Virtuoso 37000 Error SP030: SPARQL compiler, line 3: syntax error"
+    ...     " at '}' before '}'\\n\\nSPARQL query:\\nASK {", 1)
+    ("syntax error at '}' before '}'", 2, None)
     """
     if status != 400:
         return None
     message, line, column = syntax_location(text.strip())
     if line is None:
         m = _JENA_AT.search(text)
+        virtuoso = _VIRTUOSO_AT.search(text)
         if m:
             message, line, column = readable(text.strip()), int(m.group(1)), int(m.group(2))
+        elif virtuoso:
+            message, line = virtuoso.group(2).strip(), int(virtuoso.group(1))
         elif not _PARSE_WORDS.search(text):
             return None
     if line is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     store_graph_store_url: str | None = None
     """The remote's Graph Store Protocol endpoint, instead of ``URL/store`` (Fuseki: ``…/ds``);
     a GET without ``?graph`` must answer the whole dataset."""
+
+    store_dialect: Literal["standard", "virtuoso"] = "standard"
+    """How the remote departs from SPARQL 1.1: ``standard`` (Oxigraph server, Fuseki) or
+    ``virtuoso`` (see :mod:`iatp_kg.dialects`)."""
 
     base_iri: str = "https://w3id.org/iatp/"
     """Public base of every persistent IRI (ontology, data, graphs)."""

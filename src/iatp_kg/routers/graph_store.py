@@ -207,6 +207,10 @@ def _ntriples(quads: list[ox.Quad]) -> str:
     return out.getvalue().decode()
 
 
+def _has_blank(quads: list[ox.Quad]) -> bool:
+    return any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object))
+
+
 def _write(ctx: AppContext, node: Target, quads: list[ox.Quad], replace: bool) -> None:
     """One transaction: replace or merge ``quads`` into ``node`` (creating it if needed)."""
     if not replace and quads:
@@ -219,7 +223,11 @@ def _write(ctx: AppContext, node: Target, quads: list[ox.Quad], replace: bool) -
     body = _ntriples(quads)
     if body:
         inner = body if isinstance(node, ox.DefaultGraph) else f"GRAPH <{node.value}> {{\n{body}}}"
-        parts.append(f"INSERT DATA {{\n{inner}\n}}")
+        dialect = getattr(ctx.store, "dialect", None)  # a remote store's (remote.py)
+        if dialect is not None and not dialect.bnodes_in_insert_data and _has_blank(quads):
+            parts.append(f"INSERT {{\n{inner}\n}} WHERE {{}}")  # Virtuoso: the same, in effect
+        else:
+            parts.append(f"INSERT DATA {{\n{inner}\n}}")
     if parts:
         ctx.store.update(" ;\n".join(parts), graphs=[node])
 
