@@ -544,6 +544,70 @@ def servers(run: Run, d: dict) -> list[Server]:
     return out
 
 
+CEILING = [
+    # (name, the ASGI app in benchmarks/ceiling.py, a path that answers when it is ready)
+    ("a bare ASGI app, a fixed answer (no framework, no query)", "raw_app", "/"),
+    ("a FastAPI route, a fixed answer (no query)", "fastapi_app", "/"),
+    ("FastAPI + pyoxigraph in memory in the server process (no time limit)", "engine_app", "/health"),
+]  # fmt: skip
+
+
+def bench_ceiling(run: Run, d: dict, h: dict | None) -> None:
+    """The lookup target against what a Python server can do here at all (ceiling.py)."""
+    if run.client != "wrk":
+        return
+    a = run.args
+    lookup = next(q for q in mix() if q.name == "lookup-by-iri")
+    env = {**os.environ, "IATP_BENCH_DATA": str(d["data"]), "PYTHONPATH": str(ROOT)}
+    figures: dict[tuple[str, int], LoadResult] = {}
+    for name, app, ready in CEILING:
+        run.log(f"ceiling: {name}")
+        cmd = [sys.executable, "-m", "uvicorn", f"benchmarks.ceiling:{app}", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log", "--no-server-header", "--log-level", "warning"]  # fmt: skip
+        server = Server(name, cmd, "/sparql", ready, env, port=free_port())
+        server.start(run.work)
+        try:
+            for clients in (1, 4):
+                reps = [
+                    wrk(server.url, lookup, a.size, clients, a.duration, run.work)
+                    for _ in range(a.load_repeats)
+                ]
+                figures[(name, clients)] = LoadResult(
+                    median([r.p50_ms for r in reps]), median([r.p99_ms for r in reps]),
+                    median([r.rps for r in reps]), sum(r.errors for r in reps),
+                )  # fmt: skip
+        finally:
+            server.stop()
+    order = ["oxigraph serve (memory)"] + [name for name, _, _ in CEILING] + [EMBEDDED]
+    if h:
+        for name in (order[0], order[-1]):
+            for clients in (1, 4):
+                r = h["results"].get((name, "lookup-by-iri", clients))
+                if r:
+                    figures[(name, clients)] = r
+    ref = figures.get(("oxigraph serve (memory)", 4))
+    lines = [
+        "| server | p50 ms (1 client) | req/s (1) | req/s (4) | × oxigraph serve (memory), 4 clients | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for name in order:
+        one, four = figures.get((name, 1)), figures.get((name, 4))
+        if not one or not four:
+            continue
+        ratio = f"{four.rps / ref.rps:.2f}×" if ref and ref.rps else "—"
+        lines.append(
+            f"| {name} | {one.p50_ms:.2f} | {one.rps:,.0f} | {four.rps:,.0f} | {ratio} | "
+            f"{one.errors + four.errors} |"
+        )
+    lines += [
+        "",
+        "The same client (wrk) and the same lookups (a different IRI on every request) for every "
+        "row; the three middle rows are the small apps of `benchmarks/ceiling.py` under uvicorn "
+        "with uvloop and httptools, as `iatp-kg serve` runs. The first bare row is the most any "
+        "Python ASGI server answers on these two cores, shared with the client.",
+    ]
+    run.sections["Lookups: the ceiling of a Python server on this machine"] = lines
+
+
 def bench_http(run: Run, d: dict) -> dict:
     a, w = run.args, run.work
     queries = mix()
@@ -1063,7 +1127,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--skip",
         default="",
-        help="comma-separated: loading,validation,exports,http,rest,breakdown,named",
+        help="comma-separated: loading,validation,exports,http,rest,breakdown,ceiling,named",
     )
     p.add_argument("--skip-pyshacl", action="store_true")
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
@@ -1091,6 +1155,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_rest(run, d)
     if "breakdown" not in skip:
         bench_breakdown(run, d, h)
+    if "ceiling" not in skip:
+        bench_ceiling(run, d, h)
     if "named" not in skip:
         bench_named_engine(run, d)
     write_results(run, d)
