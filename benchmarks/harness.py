@@ -1103,12 +1103,41 @@ def write_results(run: Run, d: dict) -> None:
         "the runs' figures). Queries slower than a third of that run three sequential requests instead.",
         "",
     ]
-    for title, lines in run.sections.items():
+    sections = dict(run.sections)
+    if a.merge and Path(a.output).exists():
+        kept = kept_sections(Path(a.output).read_text(encoding="utf-8"), run.sections)
+        sections = {**kept, **run.sections}
+    for title, lines in sections.items():
         out += [f"## {title}", "", *lines, ""]
     if run.notes:
         out += ["## Notes", "", *[f"- {n}" for n in run.notes], ""]
     Path(a.output).write_text("\n".join(out), encoding="utf-8")
     run.log(f"wrote {a.output}")
+
+
+def kept_sections(text: str, measured: dict) -> dict[str, list[str]]:
+    """``--merge``: the sections of an earlier results file that this run did not measure,
+    each opening with the line that names the run that measured it."""
+    origin = next((ln for ln in text.splitlines() if ln.startswith("Written by ")), "")
+    mark = "_" + origin.replace("Written by", "Kept from the run of", 1).rstrip(".") + "._"
+    kept: dict[str, list[str]] = {}
+    title = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            title = line[3:].strip()
+            if title not in measured and title != "Notes":
+                kept[title] = []
+            continue
+        if title in kept:
+            kept[title].append(line)
+    for lines in kept.values():
+        while lines and not lines[-1].strip():
+            lines.pop()
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        if not (lines and lines[0].startswith("_Kept from the run of")):
+            lines[:0] = [mark, ""]
+    return kept
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1130,6 +1159,11 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated: loading,validation,exports,http,rest,breakdown,ceiling,named",
     )
     p.add_argument("--skip-pyshacl", action="store_true")
+    p.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the sections of --output that this run does not measure (named as kept)",
+    )
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     a = p.parse_args(argv)
     work = a.work / f"size-{a.size}-seed-{a.seed}"
