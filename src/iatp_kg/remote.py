@@ -52,7 +52,7 @@ import httpx
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 
-from iatp_kg.dialects import DIALECTS, STANDARD, Dialect, fixed_chunks
+from iatp_kg.dialects import DIALECTS, STANDARD, Dialect, drop_each_graph, fixed_chunks
 from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, StoreError, SyntaxProblem
 from iatp_kg.executor import CHUNK, QueryJob, RowCounter, Term
 from iatp_kg.formats import RESULT_SYNTAXES
@@ -67,6 +67,7 @@ MODIFIED = "http://purl.org/dc/terms/modified"
 EMPTY = PRIVATE_GRAPH_PREFIX + "none"
 
 JSON = "application/sparql-results+json"
+NT = "application/n-triples"
 RESULT_TYPES = frozenset(s.media_type for s in RESULT_SYNTAXES)
 _ANY = f"{JSON}, application/n-triples;q=0.9"
 _OPERATIONS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY"}
@@ -376,6 +377,9 @@ class RemoteStore:
         """Run a SPARQL 1.1 Update as one transaction: all of it, or none of it. Raises
         ``SyntaxError`` when it does not parse, ``RuntimeError`` when the remote refuses it.
         ``graphs`` is accepted for the embedded store's sake (its journal)."""
+        if self.dialect.drop_all_by_graph and {"ALL", "NAMED"} & set(keywords(sparql)):
+            every = [g.value for g in self.named_graphs()]
+            sparql = drop_each_graph(sparql, every)
         text, offset = _prologue(sparql, base_iri, None)
         self._write(text, offset=offset, strict=False)
 
@@ -693,9 +697,9 @@ class RemoteExecutor:
                 body = await self._before(deadline, asyncio.ensure_future(response.aread()))
                 raise _query_error(response.status_code, body.decode("utf-8", "replace"), offset)
             chunks = response.aiter_bytes()
-            fix = self.store.dialect.fix_json
-            if fix is not None and job.media_type == JSON:
-                chunks = fixed_chunks(chunks, fix)
+            fix = {JSON: self.store.dialect.fix_json, NT: self.store.dialect.fix_ntriples}
+            if fix.get(job.media_type) is not None:
+                chunks = fixed_chunks(chunks, fix[job.media_type])
             hold.reader = reader = _Results(self, job, chunks, deadline)
             first = await reader.first()
         except (QueryTimeout, asyncio.CancelledError):  # the remote may still be at work
