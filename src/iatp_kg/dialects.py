@@ -18,6 +18,8 @@ Virtuoso 7.2 (Debian's ``virtuoso-opensource``), as found against a real instanc
 - its N-Triples write every non-ASCII character as ``\\uXXXX`` (valid, but pyld's N-Quads
   reader, which frames the REST facade's JSON-LD, keeps such escapes as text): written back
   as UTF-8;
+- its JSON-LD results drop language tags (``"Sector académico"`` for ``"…"@es``): a graph
+  asked for as JSON-LD is read as N-Triples and written as JSON-LD by pyoxigraph;
 - its JSON results name blank nodes ``nodeID://b1`` (not a blank node label) and type literals
   ``typed-literal`` (SPARQL 2005's draft): both rewritten before parsing or relaying.
 
@@ -78,6 +80,16 @@ def fix_virtuoso_ntriples(body: bytes) -> bytes:
     return _ESCAPE.sub(utf8, body) if b"\\" in body else body
 
 
+async def rewritten_graph(chunks: AsyncIterator[bytes], fmt, fix: Callable[[bytes], bytes]):
+    """A whole N-Triples answer (fixed by ``fix``) written in the RDF format ``fmt`` by
+    pyoxigraph, in one piece at the end."""
+    import pyoxigraph as ox
+
+    body = b"".join([chunk async for chunk in chunks])
+    triples = ox.parse(fix(body), ox.RdfFormat.N_TRIPLES)
+    yield ox.serialize(triples, format=fmt)
+
+
 async def fixed_chunks(chunks: AsyncIterator[bytes], fix: Callable[[bytes], bytes]):
     """``chunks`` rewritten by ``fix``, cut only after a newline (Virtuoso writes one binding
     per line, so no rewritten pattern spans two pieces; an ASK's few lines are kept whole)."""
@@ -134,6 +146,7 @@ class Dialect:
     drop_all_by_graph: bool = False  # DROP/CLEAR ALL/NAMED sent as one DROP per graph
     fix_json: Callable[[bytes], bytes] | None = None
     fix_ntriples: Callable[[bytes], bytes] | None = None
+    graphs_via_ntriples: frozenset[str] = frozenset()  # RDF media types read as N-Triples
 
     def graph_exists(self, graph: str) -> str:
         """An ASK of whether the graph ``graph`` (in SPARQL form) exists."""
@@ -166,6 +179,7 @@ VIRTUOSO = Dialect(
     drop_all_by_graph=True,
     fix_json=fix_virtuoso_json,
     fix_ntriples=fix_virtuoso_ntriples,
+    graphs_via_ntriples=frozenset({"application/ld+json"}),
 )
 
 DIALECTS = {d.name: d for d in (STANDARD, VIRTUOSO)}
