@@ -166,6 +166,22 @@ MaxQueryExecutionTime = {timeout}
 """
 
 
+# The Virtuoso that holds each store directory's data while its server runs (the directory is
+# only the seed copy there), for tests that read the store beside the server.
+VIRTUOSO_HELD: dict[Path, object] = {}
+
+
+def open_store(store_dir: Path):
+    """The store a running server over ``store_dir`` writes, opened read-only: the directory
+    itself, or over Virtuoso the instance that holds it (through the store layer)."""
+    if Path(store_dir) in VIRTUOSO_HELD:
+        from iatp_kg.dialects import VIRTUOSO as DIALECT
+        from iatp_kg.remote import RemoteStore
+
+        return RemoteStore(VIRTUOSO_HELD[Path(store_dir)], read_only=True, dialect=DIALECT)
+    return Store.open(store_dir, read_only=True)
+
+
 @contextmanager
 def virtuoso_server(store_dir: Path, timeout: float = 30.0):
     """A Virtuoso of its own (``virtuoso-t +foreground``, a fresh database in a temp
@@ -206,13 +222,17 @@ def virtuoso_server(store_dir: Path, timeout: float = 30.0):
             copy_store(
                 Store.open(store_dir, read_only=True), RemoteStore(endpoints, dialect=DIALECT)
             )
-        yield {
-            "IATP_KG_STORE": f"sparql:{root}",
-            "IATP_KG_STORE_QUERY_URL": endpoints.query,
-            "IATP_KG_STORE_UPDATE_URL": endpoints.update,
-            "IATP_KG_STORE_GRAPH_STORE_URL": endpoints.graph_store,
-            "IATP_KG_STORE_DIALECT": "virtuoso",
-        }
+        VIRTUOSO_HELD[Path(store_dir)] = endpoints
+        try:
+            yield {
+                "IATP_KG_STORE": f"sparql:{root}",
+                "IATP_KG_STORE_QUERY_URL": endpoints.query,
+                "IATP_KG_STORE_UPDATE_URL": endpoints.update,
+                "IATP_KG_STORE_GRAPH_STORE_URL": endpoints.graph_store,
+                "IATP_KG_STORE_DIALECT": "virtuoso",
+            }
+        finally:
+            VIRTUOSO_HELD.pop(Path(store_dir), None)
 
 
 def copy_store(source: Store, target) -> None:

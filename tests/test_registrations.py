@@ -20,11 +20,9 @@ from pathlib import Path
 import httpx
 import jsonschema_rs
 import pytest
-from conftest import ADMIN_TOKEN, running_server
+from conftest import ADMIN_TOKEN, open_store, running_server
 from reliability import record
 from slugify import slugify
-
-from iatp_kg.store import Store
 
 EDITOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 MAX_BODY = 20_000
@@ -62,7 +60,7 @@ def read_store(store_dir: Path, read):
     as the query workers do."""
     for attempt in range(10):
         try:
-            return read(Store.open(store_dir, read_only=True))
+            return read(open_store(store_dir))
         except (RuntimeError, OSError):
             if attempt == 9:
                 raise
