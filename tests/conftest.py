@@ -88,6 +88,26 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"Virtuoso: {mark.args[0]}"))
 
 
+# A cause shared by tests in several files (see pyproject's not_virtuoso marker).
+WKT_REWRITTEN = (
+    "it stores a geo:wktLiteral as its own virtrdf#Geometry, the coordinates rewritten in "
+    "float precision ('POINT(-75.571510314941 6.2449998855591)' for 'POINT(-75.57151 6.245)'), "
+    "so a point read back fails the shapes and differs from what was written"
+)
+
+
+def cases(values, ids, not_virtuoso: dict[str, str], *, spread: bool = False) -> list:
+    """Parameters for ``parametrize``: each value with its id, marked
+    ``not_virtuoso(reason)`` where ``not_virtuoso`` names its id (``spread``: each value is
+    a tuple of several arguments)."""
+    out = []
+    for value, id_ in zip(values, ids, strict=True):
+        marks = [pytest.mark.not_virtuoso(not_virtuoso[id_])] if id_ in not_virtuoso else []
+        out.append(pytest.param(*(value if spread else (value,)), id=id_, marks=marks))
+    assert set(not_virtuoso) <= set(ids), set(not_virtuoso) - set(ids)
+    return out
+
+
 def _wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, what: str) -> None:
     deadline = time.monotonic() + 120
     while True:
