@@ -18,8 +18,9 @@ Virtuoso 7.2 (Debian's ``virtuoso-opensource``), as found against a real instanc
 - its N-Triples write every non-ASCII character as ``\\uXXXX`` (valid, but pyld's N-Quads
   reader, which frames the REST facade's JSON-LD, keeps such escapes as text): written back
   as UTF-8;
-- its JSON-LD results drop language tags (``"Sector académico"`` for ``"…"@es``): a graph
-  asked for as JSON-LD is read as N-Triples and written as JSON-LD by pyoxigraph;
+- its JSON-LD results drop language tags (``"Sector académico"`` for ``"…"@es``) and its
+  RDF/XML drops the datatype of its geometry literals: a graph asked for in either is read as
+  N-Triples and written by pyoxigraph;
 - its JSON results name blank nodes ``nodeID://b1`` (not a blank node label) and type literals
   ``typed-literal`` (SPARQL 2005's draft): both rewritten before parsing or relaying.
 
@@ -179,7 +180,7 @@ VIRTUOSO = Dialect(
     drop_all_by_graph=True,
     fix_json=fix_virtuoso_json,
     fix_ntriples=fix_virtuoso_ntriples,
-    graphs_via_ntriples=frozenset({"application/ld+json"}),
+    graphs_via_ntriples=frozenset({"application/ld+json", "application/rdf+xml"}),
 )
 
 DIALECTS = {d.name: d for d in (STANDARD, VIRTUOSO)}
