@@ -88,6 +88,26 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"Virtuoso: {mark.args[0]}"))
 
 
+# A cause shared by tests in several files (see pyproject's not_virtuoso marker).
+WKT_REWRITTEN = (
+    "it stores a geo:wktLiteral as its own virtrdf#Geometry, the coordinates rewritten in "
+    "float precision ('POINT(-75.571510314941 6.2449998855591)' for 'POINT(-75.57151 6.245)'), "
+    "so a point read back fails the shapes and differs from what was written"
+)
+
+
+def cases(values, ids, not_virtuoso: dict[str, str], *, spread: bool = False) -> list:
+    """Parameters for ``parametrize``: each value with its id, marked
+    ``not_virtuoso(reason)`` where ``not_virtuoso`` names its id (``spread``: each value is
+    a tuple of several arguments)."""
+    out = []
+    for value, id_ in zip(values, ids, strict=True):
+        marks = [pytest.mark.not_virtuoso(not_virtuoso[id_])] if id_ in not_virtuoso else []
+        out.append(pytest.param(*(value if spread else (value,)), id=id_, marks=marks))
+    assert set(not_virtuoso) <= set(ids), set(not_virtuoso) - set(ids)
+    return out
+
+
 def _wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, what: str) -> None:
     deadline = time.monotonic() + 120
     while True:
@@ -166,6 +186,22 @@ MaxQueryExecutionTime = {timeout}
 """
 
 
+# The Virtuoso that holds each store directory's data while its server runs (the directory is
+# only the seed copy there), for tests that read the store beside the server.
+VIRTUOSO_HELD: dict[Path, object] = {}
+
+
+def open_store(store_dir: Path):
+    """The store a running server over ``store_dir`` writes, opened read-only: the directory
+    itself, or over Virtuoso the instance that holds it (through the store layer)."""
+    if Path(store_dir) in VIRTUOSO_HELD:
+        from iatp_kg.dialects import VIRTUOSO as DIALECT
+        from iatp_kg.remote import RemoteStore
+
+        return RemoteStore(VIRTUOSO_HELD[Path(store_dir)], read_only=True, dialect=DIALECT)
+    return Store.open(store_dir, read_only=True)
+
+
 @contextmanager
 def virtuoso_server(store_dir: Path, timeout: float = 30.0):
     """A Virtuoso of its own (``virtuoso-t +foreground``, a fresh database in a temp
@@ -206,13 +242,17 @@ def virtuoso_server(store_dir: Path, timeout: float = 30.0):
             copy_store(
                 Store.open(store_dir, read_only=True), RemoteStore(endpoints, dialect=DIALECT)
             )
-        yield {
-            "IATP_KG_STORE": f"sparql:{root}",
-            "IATP_KG_STORE_QUERY_URL": endpoints.query,
-            "IATP_KG_STORE_UPDATE_URL": endpoints.update,
-            "IATP_KG_STORE_GRAPH_STORE_URL": endpoints.graph_store,
-            "IATP_KG_STORE_DIALECT": "virtuoso",
-        }
+        VIRTUOSO_HELD[Path(store_dir)] = endpoints
+        try:
+            yield {
+                "IATP_KG_STORE": f"sparql:{root}",
+                "IATP_KG_STORE_QUERY_URL": endpoints.query,
+                "IATP_KG_STORE_UPDATE_URL": endpoints.update,
+                "IATP_KG_STORE_GRAPH_STORE_URL": endpoints.graph_store,
+                "IATP_KG_STORE_DIALECT": "virtuoso",
+            }
+        finally:
+            VIRTUOSO_HELD.pop(Path(store_dir), None)
 
 
 def copy_store(source: Store, target) -> None:

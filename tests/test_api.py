@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, cases
 from geojson_pydantic import Feature, FeatureCollection
 from pyld import jsonld as pyld
 from reliability import record
@@ -139,8 +139,17 @@ FILTER_CASES = [
 
 @pytest.mark.parametrize(
     "resource, params, where",
-    FILTER_CASES,
-    ids=[f"{r}-{'&'.join(f'{k}={v}' for k, v in p.items()) or 'all'}" for r, p, _ in FILTER_CASES],
+    cases(
+        FILTER_CASES,
+        [f"{r}-{'&'.join(f'{k}={v}' for k, v in p.items()) or 'all'}" for r, p, _ in FILTER_CASES],
+        {
+            "initiatives-country=CO&kind=cluster&sector=C": (
+                "with a protocol dataset, a skos:broader* path joined to another pattern finds "
+                "no row (0 here; 10 without the dataset): this test's own SPARQL is answered wrong"
+            )
+        },
+        spread=True,
+    ),
 )
 def test_filters_agree_with_sparql(server, resource, params, where):
     expected = ids(server, where, resource)

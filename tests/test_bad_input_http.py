@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from conftest import ADMIN_TOKEN, running_server
+from conftest import ADMIN_TOKEN, cases, running_server
 from reliability import record
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -543,7 +543,20 @@ def send(base: str, case: Req) -> httpx.Response:
         return client.send(request)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    cases(
+        CASES,
+        [c.id for c in CASES],
+        {
+            "sparql-unknown-prefix": "its words for an undeclared prefix ('Undefined namespace "
+            "prefix at 'nope'')",
+            "update-second-statement-broken": "it refuses the first statement, an INSERT DATA "
+            "into its default graph ('No plain default graph specified'), before it reads the "
+            "second",
+        },
+    ),
+)
 def test_bad_request_is_a_clear_4xx_and_nothing_changes(base, case):
     before = state(base)
     r = send(base, case)

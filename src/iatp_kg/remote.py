@@ -52,7 +52,14 @@ import httpx
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 
-from iatp_kg.dialects import DIALECTS, STANDARD, Dialect, fixed_chunks
+from iatp_kg.dialects import (
+    DIALECTS,
+    STANDARD,
+    Dialect,
+    drop_each_graph,
+    fixed_chunks,
+    rewritten_graph,
+)
 from iatp_kg.errors import BadRequest, QueryTimeout, ResultTooLarge, StoreError, SyntaxProblem
 from iatp_kg.executor import CHUNK, QueryJob, RowCounter, Term
 from iatp_kg.formats import RESULT_SYNTAXES
@@ -67,6 +74,7 @@ MODIFIED = "http://purl.org/dc/terms/modified"
 EMPTY = PRIVATE_GRAPH_PREFIX + "none"
 
 JSON = "application/sparql-results+json"
+NT = "application/n-triples"
 RESULT_TYPES = frozenset(s.media_type for s in RESULT_SYNTAXES)
 _ANY = f"{JSON}, application/n-triples;q=0.9"
 _OPERATIONS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY"}
@@ -301,10 +309,9 @@ class RemoteStore:
             data["named-graph-uri"] = named
         response = self._send("POST", self.endpoints.query, data=data, headers={"Accept": _ANY})
         if response.status_code != 200:
-            parse = _parse_error(response.status_code, response.text, offset)
+            parse = _parse_error(response.status_code, response.text, offset, _lines(sparql))
             if parse is not None:
-                message, line, column = parse
-                raise SyntaxError(f"error at {line}:{column}: {message}")
+                raise _syntax_error(*parse)
             raise StoreError(_refusal(self.endpoints.query, response))
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media in RESULT_TYPES:
@@ -376,6 +383,9 @@ class RemoteStore:
         """Run a SPARQL 1.1 Update as one transaction: all of it, or none of it. Raises
         ``SyntaxError`` when it does not parse, ``RuntimeError`` when the remote refuses it.
         ``graphs`` is accepted for the embedded store's sake (its journal)."""
+        if self.dialect.drop_all_by_graph and {"ALL", "NAMED"} & set(keywords(sparql)):
+            every = [g.value for g in self.named_graphs()]
+            sparql = drop_each_graph(sparql, every)
         text, offset = _prologue(sparql, base_iri, None)
         self._write(text, offset=offset, strict=False)
 
@@ -462,10 +472,10 @@ class RemoteStore:
             raise StoreError(
                 f"the store refused the write: {_refusal(self.endpoints.update, response)}"
             )
-        parse = _parse_error(response.status_code, response.text, offset)
+        lines = _lines(operations) - offset  # the caller's text (the marker follows it)
+        parse = _parse_error(response.status_code, response.text, offset, lines)
         if parse is not None:
-            message, line, column = parse
-            raise SyntaxError(f"error at {line}:{column}: {message}")
+            raise _syntax_error(*parse)
         raise RuntimeError(response.text.strip()[:1000] or f"HTTP {response.status_code}")
 
     # ---- export and maintenance ------------------------------------------------------------
@@ -684,18 +694,27 @@ class RemoteExecutor:
             public = await self._public_graphs(version, deadline)
             text, offset = _job_text(job)
             data = {"query": text, **_protocol_dataset(job, public, self.union_default_graph)}
+            dialect = self.store.dialect
+            via_nt = job.media_type in dialect.graphs_via_ntriples
+            accept = NT if via_nt else job.media_type
             request = self._client.build_request(
-                "POST", self.store.endpoints.query, data=data, headers={"Accept": job.media_type}
+                "POST", self.store.endpoints.query, data=data, headers={"Accept": accept}
             )
             hold.sending = asyncio.ensure_future(self._client.send(request, stream=True))
             hold.response = response = await self._before(deadline, hold.sending)
             if response.status_code != 200:
                 body = await self._before(deadline, asyncio.ensure_future(response.aread()))
-                raise _query_error(response.status_code, body.decode("utf-8", "replace"), offset)
+                raise _query_error(
+                    response.status_code, body.decode("utf-8", "replace"), offset, _lines(job.query)
+                )
             chunks = response.aiter_bytes()
-            fix = self.store.dialect.fix_json
-            if fix is not None and job.media_type == JSON:
-                chunks = fixed_chunks(chunks, fix)
+            answered = response.headers.get("content-type", "").split(";")[0].strip()
+            fix = {JSON: dialect.fix_json, NT: dialect.fix_ntriples}
+            if via_nt and answered == NT:
+                fmt = RdfFormat.from_media_type(job.media_type)
+                chunks = rewritten_graph(chunks, fmt, dialect.fix_ntriples or (lambda b: b))
+            elif fix.get(answered) is not None:
+                chunks = fixed_chunks(chunks, fix[answered])
             hold.reader = reader = _Results(self, job, chunks, deadline)
             first = await reader.first()
         except (QueryTimeout, asyncio.CancelledError):  # the remote may still be at work
@@ -1040,9 +1059,29 @@ def _then(update: str, more: str) -> str:
 
 
 # ---- answers --------------------------------------------------------------------------------
-def _parse_error(status: int, text: str, offset: int) -> tuple[str, int | None, int | None] | None:
+def _lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def _syntax_error(message: str, line: int | None, column: int | None) -> SyntaxError:
+    """pyoxigraph's ``error at L:C: message``; with a line and no column (Virtuoso), the
+    message with the line in ``lineno``.
+
+    >>> _syntax_error("syntax error", 2, None).lineno
+    2
+    """
+    if line is not None and column is None:
+        return SyntaxError(message, (None, line, None, None))
+    return SyntaxError(f"error at {line}:{column}: {message}")
+
+
+def _parse_error(
+    status: int, text: str, offset: int, lines: int | None = None
+) -> tuple[str, int | None, int | None] | None:
     """A remote's parse error (Oxigraph's ``error at L:C``, Jena's ``line L, column C``) as a
-    message, line and column in the caller's text; None when the answer is something else.
+    message, line and column in the caller's text (of ``lines`` lines); None when the answer is
+    something else. Virtuoso names a line and no column, one line past the end at the end of
+    the text: read as the last line.
 
     >>> _parse_error(400, "error at 2:17: expected one of LATERAL, SERVICE", 1)
     ('expected one of LATERAL, SERVICE', 1, 17)
@@ -1053,6 +1092,8 @@ def _parse_error(status: int, text: str, offset: int) -> tuple[str, int | None, 
     >>> _parse_error(400, "Virtuoso 37000 Error SP030: SPARQL compiler, line 3: syntax error"
     ...     " at '}' before '}'\\n\\nSPARQL query:\\nASK {", 1)
     ("syntax error at '}' before '}'", 2, None)
+    >>> _parse_error(400, "Virtuoso 37000 Error SP030: SPARQL compiler, line 3: syntax error", 1, 1)
+    ('syntax error', 1, None)
     """
     if status != 400:
         return None
@@ -1064,6 +1105,8 @@ def _parse_error(status: int, text: str, offset: int) -> tuple[str, int | None, 
             message, line, column = readable(text.strip()), int(m.group(1)), int(m.group(2))
         elif virtuoso:
             message, line = virtuoso.group(2).strip(), int(virtuoso.group(1))
+            if lines is not None:
+                line = min(line, lines + offset)
         elif not _PARSE_WORDS.search(text):
             return None
     if line is not None:
@@ -1071,8 +1114,8 @@ def _parse_error(status: int, text: str, offset: int) -> tuple[str, int | None, 
     return message, line, column
 
 
-def _query_error(status: int, text: str, offset: int) -> Exception:
-    parse = _parse_error(status, text, offset)
+def _query_error(status: int, text: str, offset: int, lines: int | None = None) -> Exception:
+    parse = _parse_error(status, text, offset, lines)
     if parse is not None:
         message, line, column = parse
         return SyntaxProblem(message, source="query", line=line, column=column)

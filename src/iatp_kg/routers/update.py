@@ -35,6 +35,7 @@ from iatp_kg.sparql_text import (
     inject_using,
     keywords,
     reach,
+    readable,
     syntax_location,
 )
 
@@ -53,6 +54,8 @@ def refuse_load(text: str) -> None:
 def syntax_problem(exc: SyntaxError) -> SyntaxProblem:
     """Oxigraph's 'error at LINE:COLUMN: message' as a SyntaxProblem with line and column."""
     text = exc.msg if isinstance(exc.msg, str) and exc.msg else str(exc)
+    if exc.lineno is not None:  # a remote's error with its line apart (Virtuoso's: no column)
+        return SyntaxProblem(readable(text), source="update", line=exc.lineno, column=exc.offset)
     message, line, column = syntax_location(text)
     return SyntaxProblem(message, source="update", line=line, column=column)
 
