@@ -1189,7 +1189,7 @@ def kept_sections(text: str, measured: dict) -> dict[str, list[str]]:
     for line in text.splitlines():
         if line.startswith("## "):
             title = line[3:].strip()
-            if title not in measured and title != "Notes":
+            if title not in measured and not title.startswith("Notes"):  # notes: per run
                 kept[title] = []
             continue
         if title in kept:
