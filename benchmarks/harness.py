@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import os
 import platform
 import random
@@ -270,6 +271,14 @@ def wrk(url: str, query: Query, size: int, clients: int, seconds: float, work: P
     return r
 
 
+def combined(reps: list[LoadResult]) -> LoadResult:
+    """Timed runs of one query, server and concurrency as one figure: the medians."""
+    return LoadResult(
+        median([r.p50_ms for r in reps]), median([r.p99_ms for r in reps]),
+        median([r.rps for r in reps]), sum(r.errors for r in reps), sum(r.requests for r in reps),
+    )  # fmt: skip
+
+
 def wait_for_memory_copy(server: Server, timeout: float) -> float | None:
     """Query iatp-kg until its workers answer from their in-memory copies (``/health``
     counts the answers); the seconds from the server's start, or None if never."""
@@ -471,25 +480,7 @@ def bench_validation(run: Run, d: dict) -> None:
             assert r.returncode in (0, 1), r.stderr
             secs.append(r.seconds)
             rss.append(r.peak_rss)
-        out = (
-            subprocess.run(
-                [
-                    IATP,
-                    "validate",
-                    "--engine",
-                    engine,
-                    "--report-format",
-                    "json",
-                    "--store",
-                    str(d["store"]),
-                ],
-                capture_output=True,
-                text=True,
-            )
-            if engine == "sparql"
-            else None
-        )
-        count = len(__import__("json").loads(out.stdout)["violations"]) if out else None
+        count = len(violations(engine, d["store"])) if engine == "sparql" else None
         results[engine] = (median(secs), median(rss), repeats, count)
     base = results.get("pyshacl", (float("nan"),))[0]
     for engine, (s, r, n, count) in results.items():
@@ -515,7 +506,7 @@ def violations(engine: str, store: Path) -> list[tuple[str, str, str]]:
         text=True,
     )
     assert out.returncode in (0, 1), out.stderr
-    found = __import__("json").loads(out.stdout)["violations"]
+    found = json.loads(out.stdout)["violations"]
 
     def path(v: dict) -> str:  # a sequence path is a blank node (a label with no scheme)
         p = v.get("resultPath") or ""
@@ -634,10 +625,7 @@ def bench_ceiling(run: Run, d: dict, h: dict | None) -> None:
                     wrk(server.url, lookup, a.size, clients, a.duration, run.work)
                     for _ in range(a.load_repeats)
                 ]
-                figures[(name, clients)] = LoadResult(
-                    median([r.p50_ms for r in reps]), median([r.p99_ms for r in reps]),
-                    median([r.rps for r in reps]), sum(r.errors for r in reps),
-                )  # fmt: skip
+                figures[(name, clients)] = combined(reps)
         finally:
             server.stop()
     order = ["oxigraph serve (memory)"] + [name for name, _, _ in CEILING] + [EMBEDDED]
@@ -732,11 +720,7 @@ def bench_http(run: Run, d: dict) -> dict:
                                 reps.append(
                                     python_client(server.url, q, a.size, clients, a.duration)
                                 )
-                        best = LoadResult(
-                            median([r.p50_ms for r in reps]), median([r.p99_ms for r in reps]),
-                            median([r.rps for r in reps]), sum(r.errors for r in reps), sum(r.requests for r in reps),
-                        )  # fmt: skip
-                        results[(server.name, q.name, clients)] = best
+                        results[(server.name, q.name, clients)] = combined(reps)
                     run.log(
                         f"  {q.name}: p50 {results.get((server.name, q.name, 1), LoadResult()).p50_ms:.2f} ms"
                     )

@@ -149,6 +149,20 @@ class Dialect:
     fix_ntriples: Callable[[bytes], bytes] | None = None
     graphs_via_ntriples: frozenset[str] = frozenset()  # RDF media types read as N-Triples
 
+    def insert(self, body: str, blank: bool) -> str:
+        """An ``INSERT DATA`` of ``body`` (triples, or ``GRAPH`` blocks of them), or the same
+        in effect, ``INSERT { … } WHERE {}``, when ``body`` holds a blank node (``blank``) and
+        the engine refuses one in data.
+
+        >>> VIRTUOSO.insert("_:b <a:p> 1 .", True)
+        'INSERT {\\n_:b <a:p> 1 .\\n} WHERE {}'
+        >>> STANDARD.insert("_:b <a:p> 1 .", True)
+        'INSERT DATA {\\n_:b <a:p> 1 .\\n}'
+        """
+        if blank and not self.bnodes_in_insert_data:
+            return f"INSERT {{\n{body}\n}} WHERE {{}}"
+        return f"INSERT DATA {{\n{body}\n}}"
+
     def graph_exists(self, graph: str) -> str:
         """An ASK of whether the graph ``graph`` (in SPARQL form) exists."""
         if self.has_default_graph:

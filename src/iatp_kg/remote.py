@@ -1032,9 +1032,7 @@ def _insert_data(
     for key, lines in groups.items():
         body = "\n".join(lines)
         parts.append(body if not key else f"GRAPH {key} {{\n{body}\n}}")
-    if blank and not dialect.bnodes_in_insert_data:
-        return "INSERT {\n" + "\n".join(parts) + "\n} WHERE {}"
-    return "INSERT DATA {\n" + "\n".join(parts) + "\n}"
+    return dialect.insert("\n".join(parts), blank)
 
 
 def _marker(version: str, when: float) -> str:

@@ -34,6 +34,7 @@ from typing import IO
 import pyoxigraph as ox
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
 
+from iatp_kg.dialects import STANDARD
 from iatp_kg.errors import StoreError
 from iatp_kg.namespaces import PRIVATE_GRAPH_PREFIX
 
@@ -57,6 +58,8 @@ Changes = tuple[tuple[int, frozenset[str] | None], ...]
 
 class Store:
     """An Oxigraph store, on disk (``Store.open(path)``) or in memory (``Store.in_memory()``)."""
+
+    dialect = STANDARD  # the SPARQL it takes: all of 1.1 (a remote store's may differ)
 
     def __init__(self, inner: ox.Store, path: Path | None, *, read_only: bool = False) -> None:
         self._inner = inner

@@ -223,11 +223,7 @@ def _write(ctx: AppContext, node: Target, quads: list[ox.Quad], replace: bool) -
     body = _ntriples(quads)
     if body:
         inner = body if isinstance(node, ox.DefaultGraph) else f"GRAPH <{node.value}> {{\n{body}}}"
-        dialect = getattr(ctx.store, "dialect", None)  # a remote store's (remote.py)
-        if dialect is not None and not dialect.bnodes_in_insert_data and _has_blank(quads):
-            parts.append(f"INSERT {{\n{inner}\n}} WHERE {{}}")  # Virtuoso: the same, in effect
-        else:
-            parts.append(f"INSERT DATA {{\n{inner}\n}}")
+        parts.append(ctx.store.dialect.insert(inner, _has_blank(quads)))
     if parts:
         ctx.store.update(" ;\n".join(parts), graphs=[node])
 
